@@ -1,0 +1,3 @@
+"""Proctor: remote proctoring with live video, on-CPU vision analysis, events and reports."""
+
+__version__ = "0.1.0"

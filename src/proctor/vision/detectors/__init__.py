@@ -1,0 +1,1 @@
+"""Detectors: small plugins behind one interface, found through a registry."""
