@@ -1,0 +1,47 @@
+"""Shared test helpers: where the evaluation set is, and skip-or-fail for missing services.
+
+Tests that need something this machine may lack (the evaluation set, PostgreSQL, Redis,
+Chromium) call ``require``: it skips with the reason locally, and fails under ``CI=true``,
+where nothing may skip silently.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EVALSET_DIR = Path(os.environ.get("PROCTOR_EVALSET", PROJECT_ROOT.parent / "shared" / "evalset"))
+SHARED_MODELS_DIR = EVALSET_DIR.parent / "models"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the calling test with ``reason`` unless ``condition``; under CI, fail instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required under CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def evalset() -> Path:
+    """The evaluation set directory (../shared/evalset beside the project)."""
+    require(
+        (EVALSET_DIR / "manifest.csv").is_file(),
+        f"evaluation set not found at {EVALSET_DIR} (set PROCTOR_EVALSET)",
+    )
+    return EVALSET_DIR
+
+
+@pytest.fixture(scope="session")
+def evalset_image(evalset: Path):  # type: ignore[no-untyped-def]
+    """Bytes of one evaluation image by file name."""
+
+    def read(name: str) -> bytes:
+        return (evalset / "images" / name).read_bytes()
+
+    return read
