@@ -55,6 +55,7 @@ eval: install models
 
 bench: install models
 	$(BIN)/python -m bench.vision --write docs/PERFORMANCE.md
+	$(BIN)/python -m bench.server_latency --write docs/PERFORMANCE.md
 
 clean:
 	rm -rf $(VENV) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,5 +86,160 @@ def face_model_path(name: str, *, verify: bool = False) -> Path:
     if not path.is_file():
         raise ModelMissingError(f"face model file {path} is missing; {INSTALL_HINT}")
     if verify and sha256_of(path) != model.sha256:
-        raise ModelMissingError(f"face model file {path} does not match its SHA-256; {INSTALL_HINT}")
+        raise ModelMissingError(
+            f"face model file {path} does not match its SHA-256; {INSTALL_HINT}"
+        )
     return path
+
+
+# ---- object models ----------------------------------------------------------------------------
+
+MANIFEST_NAME = "manifest.json"
+NPM_SUBDIR = "npm"
+
+
+@dataclass(frozen=True)
+class ObjectModel:
+    name: str
+    filename: str
+    sha256: str
+    purpose: str
+
+
+OBJECT_MODELS: dict[str, ObjectModel] = {
+    m.name: m
+    for m in (
+        ObjectModel(
+            "centernet",
+            "centernet_mobilenetv3_coco5.onnx",
+            "02f102b993803d0d86e4ca7d4db597fa7c97a79e976ee89ecbca750fb705ef3d",
+            "CenterNet-MobileNetV3 (COCO) from npm @vladmandic/human, converted to ONNX: "
+            "person, tv, laptop, cell phone, book",
+        ),
+    )
+}
+
+
+def npm_prefix(models_dir: Path) -> Path:
+    """Where ``proctor models install`` keeps its npm packages (Human and tfjs)."""
+    return models_dir / NPM_SUBDIR
+
+
+def human_package_dir(models_dir: Path) -> Path:
+    from proctor.vision.convert.centernet import HUMAN_PACKAGE
+    from proctor.vision.convert.npm import package_dir
+
+    return package_dir(npm_prefix(models_dir), HUMAN_PACKAGE)
+
+
+def object_model_path(name: str, models_dir: Path, *, verify: bool = False) -> Path:
+    """Path of an installed object model; with ``verify``, its SHA-256 must match the pin."""
+    model = OBJECT_MODELS[name]
+    path = models_dir / model.filename
+    if not path.is_file():
+        raise ModelMissingError(f"object model {name!r} is not installed at {path}; {INSTALL_HINT}")
+    if verify and sha256_of(path) != model.sha256:
+        raise ModelMissingError(
+            f"object model file {path} does not match its SHA-256; {INSTALL_HINT}"
+        )
+    return path
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _check_sources(package_dir: Path) -> None:
+    from proctor.vision.convert.centernet import SOURCE_FILES
+
+    for rel, digest in SOURCE_FILES.items():
+        src = package_dir / rel
+        if not src.is_file() or sha256_of(src) != digest:
+            raise ModelMissingError(
+                f"{src} is missing or not the pinned file; reinstall with --force"
+            )
+
+
+def install_object_models(models_dir: Path, *, force: bool = False) -> list[str]:
+    """Install the npm packages and build every object model; returns what was done.
+
+    Files that already verify are left alone, so a second run changes nothing.
+    """
+    from proctor.vision.convert import centernet
+    from proctor.vision.convert.npm import npm_install
+
+    done: list[str] = []
+    models_dir.mkdir(parents=True, exist_ok=True)
+    prefix = npm_prefix(models_dir)
+    if force and prefix.exists():
+        shutil.rmtree(prefix)
+    npm_install(prefix, centernet.NPM_PACKAGES)
+    model = OBJECT_MODELS["centernet"]
+    target = models_dir / model.filename
+    if not force and target.is_file() and sha256_of(target) == model.sha256:
+        done.append(f"{model.name}: up to date ({target})")
+    else:
+        pkg = human_package_dir(models_dir)
+        _check_sources(pkg)
+        data = centernet.serialize(centernet.build_centernet(pkg))
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != model.sha256:
+            raise ModelMissingError(
+                f"converting {model.name} gave SHA-256 {digest}, expected {model.sha256}: "
+                "the converter or the onnx package changed"
+            )
+        _write_atomic(target, data)
+        done.append(f"{model.name}: converted to {target}")
+    manifest = {
+        "models": {
+            m.name: {"file": m.filename, "sha256": m.sha256, "purpose": m.purpose}
+            for m in OBJECT_MODELS.values()
+        },
+        "npm": centernet.NPM_PACKAGES,
+    }
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    manifest_path = models_dir / MANIFEST_NAME
+    if not manifest_path.is_file() or manifest_path.read_text() != text:
+        _write_atomic(manifest_path, text.encode())
+    return done
+
+
+# ---- listing and verifying everything ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    name: str
+    kind: str  # "face" or "object"
+    path: Path | None
+    size: int | None
+    status: str  # "ok", "missing" or "bad"
+    purpose: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def _status(name: str, kind: str, path: Path | None, sha: str, purpose: str) -> ModelStatus:
+    if path is None or not path.is_file():
+        return ModelStatus(name, kind, path, None, "missing", purpose)
+    state = "ok" if sha256_of(path) == sha else "bad"
+    return ModelStatus(name, kind, path, path.stat().st_size, state, purpose)
+
+
+def model_statuses(models_dir: Path) -> list[ModelStatus]:
+    """Every model the product uses: where it is, its size, and whether its SHA-256 matches."""
+    rows: list[ModelStatus] = []
+    try:
+        face_dir: Path | None = face_package_dir()
+    except ModelMissingError:
+        face_dir = None
+    for face in FACE_MODELS.values():
+        path = face_dir / face.filename if face_dir is not None else None
+        rows.append(_status(face.name, "face", path, face.sha256, face.purpose))
+    for obj in OBJECT_MODELS.values():
+        rows.append(_status(obj.name, "object", models_dir / obj.filename, obj.sha256, obj.purpose))
+    return rows

@@ -36,7 +36,11 @@ class HeadPose:
     roll: float
 
     def to_json(self) -> dict[str, float]:
-        return {"yaw": round(self.yaw, 1), "pitch": round(self.pitch, 1), "roll": round(self.roll, 1)}
+        return {
+            "yaw": round(self.yaw, 1),
+            "pitch": round(self.pitch, 1),
+            "roll": round(self.roll, 1),
+        }
 
 
 @dataclass(frozen=True, slots=True)

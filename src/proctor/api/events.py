@@ -1,0 +1,93 @@
+"""Events: log one (browser or manual), list them, fetch an event's evidence thumbnail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import Path as PathParam
+
+from proctor.api.deps import AnyToken, Ctx, Db, Interviewer, check_access
+from proctor.api.responses import EventOut
+from proctor.api.schemas import BROWSER_TYPES, EventType, LogIn
+from proctor.api.views import event_json
+from proctor.db import repo
+from proctor.realtime.messages import client_time, event_source
+
+router = APIRouter(tags=["events"])
+MAX_DB_INT = 2**31 - 1  # event ids are 32-bit integers in PostgreSQL
+
+
+@router.post("/log", status_code=status.HTTP_201_CREATED, response_model=EventOut)
+async def log_event(body: LogIn, ctx: Ctx, principal: AnyToken) -> dict[str, Any]:
+    """Store an event from the candidate's browser or the interviewer; the same ``client_id``
+    again returns the stored one."""
+    check_access(principal, body.session_id)
+    if body.role is not None and body.role != principal.role:
+        raise HTTPException(403, f"role {body.role!r} does not match the token")
+    source = event_source(principal.role, body.type)
+    if source is None:
+        raise HTTPException(403, f"a candidate may log only {', '.join(BROWSER_TYPES)}")
+    when = client_time(body.ts)
+
+    def load() -> tuple[str, str, datetime | None]:
+        with ctx.sessions() as db:
+            row = repo.get_session(db, body.session_id)
+            if row is None:
+                raise HTTPException(404, "unknown session")
+            return row.name, row.status, row.ended_at
+
+    session_name, state, ended_at = await anyio.to_thread.run_sync(load)
+    if state == "ended" and (when is None or ended_at is None or when > ended_at):
+        raise HTTPException(409, "the session has ended")
+    default = session_name if principal.role == "candidate" else "Interviewer"
+    event, _ = await ctx.recorder.record(
+        body.session_id,
+        role=principal.role,
+        name=body.name or default,
+        type=body.type,
+        detail=body.detail,
+        source=source,
+        timestamp=when,
+        client_id=body.client_id,
+    )
+    return event
+
+
+@router.get("/sessions/{session_id}/events", response_model=list[EventOut])
+def list_events(
+    session_id: str,
+    db: Db,
+    _: Interviewer,
+    type: Annotated[EventType | None, Query()] = None,
+    since: Annotated[datetime | None, Query()] = None,
+) -> list[dict[str, Any]]:
+    """Events oldest first, optionally of one type and from a time on."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return [event_json(r) for r in repo.list_events(db, session_id, type=type, since=since)]
+
+
+@router.get(
+    "/sessions/{session_id}/events/{event_id}/evidence",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def evidence(
+    session_id: str,
+    event_id: Annotated[int, PathParam(ge=1, le=MAX_DB_INT)],
+    ctx: Ctx,
+    db: Db,
+    _: Interviewer,
+) -> Response:
+    row = repo.get_event(db, session_id, event_id)
+    if row is None:
+        raise HTTPException(404, "unknown event")
+    data = ctx.storage.read(row.evidence_path)
+    if data is None:
+        raise HTTPException(404, "this event has no evidence image")
+    return Response(
+        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
+    )

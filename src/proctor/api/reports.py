@@ -1,0 +1,67 @@
+"""The PDF report of a session, built from the database."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response
+from sqlalchemy.orm import Session
+
+from proctor.api.deps import Ctx, Db, Interviewer
+from proctor.api.views import session_weights
+from proctor.db import repo
+from proctor.db.models import utcnow
+from proctor.realtime.context import AppContext
+from proctor.reports.model import ReportChat, ReportData, ReportEvent
+from proctor.scoring import compute_score
+
+router = APIRouter(tags=["reports"])
+
+
+def build_report_data(ctx: AppContext, db: Session, session_id: str) -> ReportData | None:
+    row = repo.get_session(db, session_id)
+    if row is None:
+        return None
+    events = repo.list_events(db, session_id)
+    return ReportData(
+        session_id=row.session_id,
+        candidate_name=row.name,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        score=compute_score([e.type for e in events], session_weights(ctx.settings, row)),
+        events=[
+            ReportEvent(
+                timestamp=e.timestamp,
+                type=e.type,
+                detail=e.detail,
+                duration_s=e.duration_s,
+                source=e.source,
+                role=e.role,
+                evidence_jpeg=ctx.storage.read(e.evidence_path),
+            )
+            for e in events
+        ],
+        chat=[
+            ReportChat(timestamp=c.timestamp, role=c.role, name=c.name, message=c.message)
+            for c in repo.list_chat(db, session_id)
+        ],
+        generated_at=utcnow(),
+    )
+
+
+@router.get(
+    "/report/{session_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def report(session_id: str, ctx: Ctx, db: Db, _: Interviewer) -> Response:
+    """The session's PDF report: score, timeline with evidence, chat transcript."""
+    from proctor.reports.pdf import render_report
+
+    data = build_report_data(ctx, db, session_id)
+    if data is None:
+        raise HTTPException(404, "unknown session")
+    pdf = render_report(data)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="proctor-report-{session_id}.pdf"'},
+    )

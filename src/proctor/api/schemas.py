@@ -1,0 +1,105 @@
+"""Request bodies (pydantic), validated before anything runs; shared by REST and Socket.IO."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from proctor.rules import VISION_TYPES
+
+BROWSER_TYPES: tuple[str, ...] = ("focus_lost", "fullscreen_exit", "copy_paste")
+EVENT_TYPES: tuple[str, ...] = (*VISION_TYPES, *BROWSER_TYPES, "manual")
+MAX_CHAT_CHARS = 2000
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Detail = Annotated[str, StringConstraints(max_length=2000)]
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+EventType = Literal[
+    "no_face_detected",
+    "multiple_faces_detected",
+    "looking_away",
+    "object_detected",
+    "focus_lost",
+    "fullscreen_exit",
+    "copy_paste",
+    "manual",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class SessionSettingsIn(Strict):
+    """Per-session overrides chosen at start."""
+
+    score_weights: dict[EventType, Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=dict
+    )
+    candidate_notices: list[EventType] | None = None
+
+
+class StartSessionIn(Strict):
+    name: Name | None = None
+    session_id: SessionId | None = None
+    settings: SessionSettingsIn | None = None
+
+    @field_validator("session_id")
+    @classmethod
+    def _id_chars(cls, value: str | None) -> str | None:
+        if value is not None and not all(c.isalnum() or c in "-_" for c in value):
+            raise ValueError("session_id has characters a session id never has")
+        return value
+
+
+class LogIn(Strict):
+    session_id: SessionId
+    type: EventType
+    detail: Detail = ""
+    role: Literal["interviewer", "candidate"] | None = None
+    name: Name | None = None
+    client_id: ClientId | None = None
+    ts: Annotated[float, Field(ge=0)] | None = None
+
+
+class CompleteVideoIn(Strict):
+    chunks: Annotated[int, Field(ge=1, le=100_000)]
+    mime: Literal["video/webm", "video/mp4"] | None = None
+
+
+# Socket.IO payloads
+class JoinIn(BaseModel):
+    session_id: SessionId
+    role: Literal["interviewer", "candidate"]
+    name: Name | None = None
+
+
+class SessionOnlyIn(BaseModel):
+    session_id: SessionId
+
+
+class ChatIn(BaseModel):
+    session_id: SessionId
+    message: Annotated[str, StringConstraints(min_length=1)]
+
+    @field_validator("message")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("message is empty")
+        return value
+
+
+class EventIn(BaseModel):
+    session_id: SessionId
+    type: EventType
+    detail: Detail = ""
+    client_id: ClientId | None = None
+    ts: Annotated[float, Field(ge=0)] | None = None
+
+
+class SignalIn(BaseModel):
+    session_id: SessionId
+    data: dict[str, object]

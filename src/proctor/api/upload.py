@@ -1,0 +1,151 @@
+"""Streaming multipart upload: the file part goes to disk block by block, its size checked as
+it arrives, so no upload is ever held whole in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import anyio
+from fastapi import HTTPException, Request
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+FLUSH_BYTES = 1 << 20  # write to disk (in a thread) once this much is buffered
+MAX_FIELD_BYTES = 1024
+HEAD_BYTES = 64
+
+
+@dataclass
+class Received:
+    fields: dict[str, str] = field(default_factory=dict)
+    file_field: str | None = None
+    size: int = 0
+    head: bytes = b""
+
+
+class _Parts:
+    """Callbacks of the multipart parser: collects small fields, streams the file part."""
+
+    def __init__(self, out: IO[bytes], file_field: str, limit: int) -> None:
+        self.out, self.file_field, self.limit = out, file_field, limit
+        self.result = Received()
+        self.buffer = bytearray()
+        self._header_name = b""
+        self._header_value = b""
+        self._headers: dict[bytes, bytes] = {}
+        self._name: str | None = None
+        self._is_file = False
+        self._value = bytearray()
+        self.too_large = False
+
+    def on_part_begin(self) -> None:
+        self._headers, self._name, self._is_file, self._value = {}, None, False, bytearray()
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self._headers[self._header_name.lower()] = self._header_value
+        self._header_name, self._header_value = b"", b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        self._name = options.get(b"name", b"").decode("utf-8", "replace")
+        # The client's file name is never used: only whether this part is the file.
+        self._is_file = self._name == self.file_field and b"filename" in options
+        if self._is_file:
+            if self.result.file_field is not None:
+                raise HTTPException(400, f"more than one {self.file_field!r} part")
+            self.result.file_field = self._name
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        if self._is_file:
+            self.result.size += len(chunk)
+            if self.result.size > self.limit:
+                self.too_large = True
+                return
+            if len(self.result.head) < HEAD_BYTES:
+                self.result.head += chunk[: HEAD_BYTES - len(self.result.head)]
+            self.buffer += chunk
+        else:
+            self._value += chunk
+            if len(self._value) > MAX_FIELD_BYTES:
+                raise HTTPException(400, f"form field {self._name!r} is too long")
+
+    def on_part_end(self) -> None:
+        if not self._is_file and self._name:
+            self.result.fields[self._name] = self._value.decode("utf-8", "replace")
+
+
+async def receive_file(request: Request, target: Path, *, file_field: str, limit: int) -> Received:
+    """Parse a multipart body, writing the ``file_field`` part to ``target``.
+
+    413 as soon as the file passes ``limit``; 400 for a body that is not multipart.
+    """
+    content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    boundary = params.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise HTTPException(415, "expected multipart/form-data with a boundary")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise HTTPException(413, f"upload too large (limit {limit} bytes)")
+    with target.open("wb") as out:
+        parts = _Parts(out, file_field, limit)
+        callbacks = {
+            name: getattr(parts, name)
+            for name in (
+                "on_part_begin",
+                "on_part_data",
+                "on_part_end",
+                "on_header_field",
+                "on_header_value",
+                "on_header_end",
+                "on_headers_finished",
+            )
+        }
+        parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+        try:
+            async for block in request.stream():
+                parser.write(block)
+                if parts.too_large:
+                    raise HTTPException(413, f"upload too large (limit {limit} bytes)")
+                if len(parts.buffer) >= FLUSH_BYTES:
+                    await _flush(parts)
+            parser.finalize()
+        except MultipartParseError as exc:
+            raise HTTPException(400, f"malformed multipart body: {exc}") from None
+        await _flush(parts)
+    return parts.result
+
+
+async def _flush(parts: _Parts) -> None:
+    data, parts.buffer = bytes(parts.buffer), bytearray()
+    if data:
+        await anyio.to_thread.run_sync(parts.out.write, data)
+
+
+async def receive_body(request: Request, target: Path, *, limit: int) -> tuple[int, bytes]:
+    """Stream a raw request body to ``target``; returns its size and first bytes. 413 past
+    ``limit``."""
+    size, head, buffer = 0, b"", bytearray()
+    with target.open("wb") as out:
+        async for block in request.stream():
+            size += len(block)
+            if size > limit:
+                raise HTTPException(413, f"chunk too large (limit {limit} bytes)")
+            if len(head) < HEAD_BYTES:
+                head += block[: HEAD_BYTES - len(head)]
+            buffer += block
+            if len(buffer) >= FLUSH_BYTES:
+                data, buffer = bytes(buffer), bytearray()
+                await anyio.to_thread.run_sync(out.write, data)
+        if buffer:
+            await anyio.to_thread.run_sync(out.write, bytes(buffer))
+    return size, head

@@ -1,0 +1,77 @@
+"""JSON shapes of sessions, events and chat messages (docs/API.md), shared by REST and Socket.IO."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from proctor.config import Settings
+from proctor.db.models import ChatRow, EventRow, SessionRow, utcnow
+from proctor.db.repo import event_counts
+from proctor.scoring import compute_score, merge_weights
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 UTC with milliseconds and ``Z``."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def event_json(row: EventRow) -> dict[str, Any]:
+    evidence = f"/sessions/{row.session_id}/events/{row.id}/evidence" if row.evidence_path else None
+    return {
+        "id": row.id,
+        "session_id": row.session_id,
+        "type": row.type,
+        "detail": row.detail,
+        "role": row.role,
+        "name": row.name,
+        "timestamp": iso(row.timestamp),
+        "ended_at": iso(row.ended_at),
+        "duration_s": row.duration_s,
+        "confidence": row.confidence,
+        "source": row.source,
+        "evidence_url": evidence,
+        "client_id": row.client_id,
+    }
+
+
+def chat_json(row: ChatRow) -> dict[str, Any]:
+    return {
+        "session_id": row.session_id,
+        "role": row.role,
+        "name": row.name,
+        "message": row.message,
+        "timestamp": iso(row.timestamp),
+    }
+
+
+def session_weights(settings: Settings, row: SessionRow) -> dict[str, float]:
+    return merge_weights(settings.score_weights, (row.settings or {}).get("score_weights"))
+
+
+def score_json(settings: Settings, row: SessionRow, types: list[str]) -> dict[str, Any]:
+    result: dict[str, Any] = compute_score(types, session_weights(settings, row)).to_json()
+    return result
+
+
+def session_json(
+    settings: Settings,
+    row: SessionRow,
+    types: list[str],
+    participants: list[dict[str, str]],
+) -> dict[str, Any]:
+    end = row.ended_at or utcnow()
+    return {
+        "session_id": row.session_id,
+        "name": row.name,
+        "status": row.status,
+        "started_at": iso(row.started_at),
+        "ended_at": iso(row.ended_at),
+        "duration_s": round(max(0.0, (end - row.started_at).total_seconds()), 1),
+        "video_url": f"/sessions/{row.session_id}/video" if row.video_path else None,
+        "score": score_json(settings, row, types),
+        "counts": event_counts(types),
+        "participants": participants,
+    }

@@ -1,0 +1,105 @@
+"""The application factory: FastAPI (REST, web app) and Socket.IO on one ASGI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import socketio
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from proctor import __version__
+from proctor.api import events, reports, sessions, system, videos
+from proctor.config import Settings, get_settings
+from proctor.realtime import server
+from proctor.realtime.context import AppContext
+
+log = logging.getLogger(__name__)
+
+SPA_PREFIXES = ("c/", "i/", "review/")
+NO_WEB_APP = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Proctor</title></head><body><h1>Proctor server is running</h1>
+<p>The web app is not built. Run <code>make web</code>, then reload this page.</p>
+<p>API reference: <a href="/docs">/docs</a>.</p></body></html>"""
+
+
+def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
+    """A new app with its own database engine, analysis pool and Socket.IO server."""
+    settings = settings or get_settings()
+    sio = server.create_sio(settings)
+    ctx = AppContext(settings, sio)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await ctx.start()
+        try:
+            yield
+        finally:
+            await ctx.stop()
+
+    api = FastAPI(
+        title="Proctor",
+        version=__version__,
+        description="Remote proctoring: sessions, live events, recordings and reports.",
+        lifespan=lifespan,
+    )
+    api.state.ctx = ctx
+    if settings.cors_origins:
+        api.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "Range"],
+        )
+    _error_handlers(api)
+    for module in (sessions, events, videos, reports, system):
+        api.include_router(module.router)
+    _web_routes(api, settings.web_dir)
+    server.register(sio, ctx)
+    app = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+    app.ctx = ctx  # for tests and benchmarks that inspect the running app
+    return app
+
+
+def _error_handlers(api: FastAPI) -> None:
+    @api.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        messages = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+            messages.append(f"{where}: {err.get('msg', 'invalid')}")
+        return JSONResponse({"detail": "; ".join(messages)}, status_code=422)
+
+    @api.exception_handler(Exception)
+    async def crashed(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def _web_routes(api: FastAPI, web_dir: Path) -> None:
+    root = web_dir.resolve()
+
+    def index() -> Response:
+        page = root / "index.html"
+        if page.is_file():
+            return FileResponse(page, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(NO_WEB_APP)
+
+    @api.get("/", include_in_schema=False)
+    def home() -> Response:
+        return index()
+
+    @api.get("/{path:path}", include_in_schema=False)
+    def web_file(path: str) -> Any:
+        candidate = (root / path).resolve()
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return FileResponse(candidate)
+        if path.startswith(SPA_PREFIXES):
+            return index()
+        raise HTTPException(404, "not found")

@@ -1,0 +1,273 @@
+"""Repository functions: every read and write of the database goes through here.
+
+Functions take an open SQLAlchemy session and commit their own writes, so a caller never
+loses a stored row to a later failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from proctor.db.models import ChatRow, EventRow, SessionRow, VideoChunkRow, utcnow
+
+Role = Literal["interviewer", "candidate"]
+ROLES: tuple[Role, ...] = ("interviewer", "candidate")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a token belongs to."""
+
+    session_id: str
+    role: Role
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_session_id() -> str:
+    return secrets.token_hex(8)
+
+
+def create_session(db: Session, name: str, settings: dict[str, Any]) -> tuple[SessionRow, str, str]:
+    """A new active session; returns it with the interviewer's and the candidate's tokens."""
+    interviewer, candidate = new_token(), new_token()
+    row = SessionRow(
+        session_id=new_session_id(),
+        name=name,
+        status="active",
+        started_at=utcnow(),
+        interviewer_token_hash=hash_token(interviewer),
+        candidate_token_hash=hash_token(candidate),
+        settings=settings,
+    )
+    db.add(row)
+    db.commit()
+    return row, interviewer, candidate
+
+
+def reissue_candidate_token(db: Session, row: SessionRow) -> str:
+    token = new_token()
+    row.candidate_token_hash = hash_token(token)
+    db.commit()
+    return token
+
+
+def principal_for_token(db: Session, token: str) -> Principal | None:
+    """The session and role of ``token``, or None. Hashes are compared in constant time."""
+    if not token or len(token) > 256:
+        return None
+    digest = hash_token(token)
+    row = db.execute(
+        select(
+            SessionRow.session_id,
+            SessionRow.interviewer_token_hash,
+            SessionRow.candidate_token_hash,
+        ).where(
+            or_(
+                SessionRow.interviewer_token_hash == digest,
+                SessionRow.candidate_token_hash == digest,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if hmac.compare_digest(row.interviewer_token_hash, digest):
+        return Principal(row.session_id, "interviewer")
+    if hmac.compare_digest(row.candidate_token_hash, digest):
+        return Principal(row.session_id, "candidate")
+    return None
+
+
+def get_session(db: Session, session_id: str) -> SessionRow | None:
+    return db.get(SessionRow, session_id)
+
+
+def end_session(db: Session, row: SessionRow, when: datetime | None = None) -> bool:
+    """Mark the session ended; False when it already was (ending is idempotent)."""
+    if row.status == "ended":
+        return False
+    row.status = "ended"
+    row.ended_at = when or utcnow()
+    db.commit()
+    return True
+
+
+def set_video(db: Session, row: SessionRow, path: str, size: int, mime: str) -> None:
+    row.video_path, row.video_size, row.video_mime = path, size, mime
+    db.commit()
+
+
+def add_event(
+    db: Session,
+    session_id: str,
+    *,
+    role: str,
+    name: str,
+    type: str,
+    detail: str,
+    source: str,
+    timestamp: datetime | None = None,
+    confidence: float | None = None,
+    evidence_path: str | None = None,
+    client_id: str | None = None,
+) -> tuple[EventRow, bool]:
+    """Store an event; with a ``client_id`` already stored, return that one and False."""
+    if client_id is not None:
+        existing = _event_by_client_id(db, session_id, client_id)
+        if existing is not None:
+            return existing, False
+    row = EventRow(
+        session_id=session_id,
+        role=role,
+        name=name,
+        type=type,
+        detail=detail,
+        source=source,
+        timestamp=timestamp or utcnow(),
+        confidence=confidence,
+        evidence_path=evidence_path,
+        client_id=client_id,
+    )
+    db.add(row)
+    try:
+        db.commit()
+    except IntegrityError:
+        # The same client_id arrived twice at once: the other insert won.
+        db.rollback()
+        if client_id is not None:
+            existing = _event_by_client_id(db, session_id, client_id)
+            if existing is not None:
+                return existing, False
+        raise
+    return row, True
+
+
+def _event_by_client_id(db: Session, session_id: str, client_id: str) -> EventRow | None:
+    return db.execute(
+        select(EventRow).where(EventRow.session_id == session_id, EventRow.client_id == client_id)
+    ).scalar_one_or_none()
+
+
+def get_event(db: Session, session_id: str, event_id: int) -> EventRow | None:
+    row = db.get(EventRow, event_id)
+    return row if row is not None and row.session_id == session_id else None
+
+
+def end_event(db: Session, event_id: int, ended_at: datetime) -> EventRow | None:
+    """Close an open event with its duration; None when it is unknown or already closed."""
+    row = db.get(EventRow, event_id)
+    if row is None or row.ended_at is not None:
+        return None
+    ended_at = max(ended_at, row.timestamp)
+    row.ended_at = ended_at
+    row.duration_s = round((ended_at - row.timestamp).total_seconds(), 3)
+    db.commit()
+    return row
+
+
+def end_open_vision_events(db: Session, session_id: str, when: datetime) -> list[EventRow]:
+    """Close every vision event still open (the session ended, or the server restarted)."""
+    rows = list(
+        db.execute(
+            select(EventRow).where(
+                EventRow.session_id == session_id,
+                EventRow.source == "vision",
+                EventRow.ended_at.is_(None),
+            )
+        ).scalars()
+    )
+    for row in rows:
+        row.ended_at = max(when, row.timestamp)
+        row.duration_s = round((row.ended_at - row.timestamp).total_seconds(), 3)
+    db.commit()
+    return rows
+
+
+def list_events(
+    db: Session, session_id: str, *, type: str | None = None, since: datetime | None = None
+) -> list[EventRow]:
+    query = select(EventRow).where(EventRow.session_id == session_id)
+    if type:
+        query = query.where(EventRow.type == type)
+    if since is not None:
+        query = query.where(EventRow.timestamp >= since)
+    return list(db.execute(query.order_by(EventRow.timestamp, EventRow.id)).scalars())
+
+
+def event_types(db: Session, session_id: str) -> list[str]:
+    return list(
+        db.execute(select(EventRow.type).where(EventRow.session_id == session_id)).scalars()
+    )
+
+
+def event_counts(types: list[str]) -> dict[str, int]:
+    return dict(sorted(Counter(types).items()))
+
+
+def add_chat(db: Session, session_id: str, *, role: str, name: str, message: str) -> ChatRow:
+    row = ChatRow(session_id=session_id, role=role, name=name, message=message, timestamp=utcnow())
+    db.add(row)
+    db.commit()
+    return row
+
+
+def list_chat(db: Session, session_id: str) -> list[ChatRow]:
+    return list(
+        db.execute(
+            select(ChatRow)
+            .where(ChatRow.session_id == session_id)
+            .order_by(ChatRow.timestamp, ChatRow.id)
+        ).scalars()
+    )
+
+
+def put_chunk(db: Session, session_id: str, index: int, size: int) -> list[int]:
+    """Record chunk ``index`` (replacing an earlier one); returns the received indexes."""
+    for _ in range(2):
+        row = db.get(VideoChunkRow, (session_id, index))
+        if row is None:
+            db.add(
+                VideoChunkRow(session_id=session_id, index=index, size=size, received_at=utcnow())
+            )
+        else:
+            row.size, row.received_at = size, utcnow()
+        try:
+            db.commit()
+            break
+        except IntegrityError:
+            db.rollback()  # the same index arrived twice at once: update the other's row
+    return chunk_indexes(db, session_id)
+
+
+def chunk_indexes(db: Session, session_id: str) -> list[int]:
+    return list(
+        db.execute(
+            select(VideoChunkRow.index)
+            .where(VideoChunkRow.session_id == session_id)
+            .order_by(VideoChunkRow.index)
+        ).scalars()
+    )
+
+
+def clear_chunks(db: Session, session_id: str) -> None:
+    for row in db.execute(
+        select(VideoChunkRow).where(VideoChunkRow.session_id == session_id)
+    ).scalars():
+        db.delete(row)
+    db.commit()

@@ -1,0 +1,1 @@
+"""Scoring the detectors against labelled evaluation sets."""

@@ -1,0 +1,1 @@
+"""Socket.IO: rooms and presence, message handlers, live frame analysis."""

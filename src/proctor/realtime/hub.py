@@ -1,0 +1,145 @@
+"""Rooms, connections and presence, and every server → client emit.
+
+Rooms per session: ``s:{id}`` (everyone), ``s:{id}:interviewer`` and ``s:{id}:candidate``.
+Interviewers get events and the score; candidates only the notices the session allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import socketio
+
+from proctor.config import Settings
+from proctor.db.repo import Principal
+from proctor.realtime.ratelimit import TokenBucket
+
+MAX_PENDING_SNAPSHOTS = 20
+
+
+def room(session_id: str, role: str | None = None) -> str:
+    return f"s:{session_id}" if role is None else f"s:{session_id}:{role}"
+
+
+@dataclass(slots=True)
+class Connection:
+    """One Socket.IO connection: whose token it is, and its own rate limits."""
+
+    sid: str
+    principal: Principal
+    frames: TokenBucket
+    messages: TokenBucket
+    name: str | None = None
+    joined: bool = False
+    session_name: str = ""
+    notices: list[str] = field(default_factory=list)
+
+
+class Hub:
+    def __init__(self, sio: socketio.AsyncServer, settings: Settings) -> None:
+        self.sio = sio
+        self.settings = settings
+        self.connections: dict[str, Connection] = {}
+        # Pending snapshot requests per session, so a candidate cannot push unasked images.
+        self.snapshot_requests: dict[str, dict[str, None]] = {}
+
+    # Connections and presence
+    def connect(self, sid: str, principal: Principal) -> Connection:
+        s = self.settings
+        conn = Connection(
+            sid,
+            principal,
+            frames=TokenBucket(s.frame_rate_per_s, s.frame_burst),
+            messages=TokenBucket(s.message_rate_per_s, s.message_burst),
+        )
+        self.connections[sid] = conn
+        return conn
+
+    def disconnect(self, sid: str) -> Connection | None:
+        return self.connections.pop(sid, None)
+
+    def participants(self, session_id: str, *, with_sid: bool = True) -> list[dict[str, str]]:
+        out = []
+        for c in self.connections.values():
+            if c.joined and c.principal.session_id == session_id:
+                item = {"role": c.principal.role, "name": c.name or ""}
+                if with_sid:
+                    item["sid"] = c.sid
+                out.append(item)
+        return sorted(out, key=lambda p: (p["role"] != "interviewer", p["name"]))
+
+    async def join(self, conn: Connection, name: str) -> None:
+        session_id, role = conn.principal.session_id, conn.principal.role
+        conn.name, conn.joined = name, True
+        await self.sio.enter_room(conn.sid, room(session_id))
+        await self.sio.enter_room(conn.sid, room(session_id, role))
+        await self.emit_presence(session_id)
+
+    async def emit_presence(self, session_id: str) -> None:
+        await self.sio.emit(
+            "presence",
+            {"session_id": session_id, "participants": self.participants(session_id)},
+            room=room(session_id),
+        )
+
+    # Server → client messages
+    async def emit_event(self, event: dict[str, Any]) -> None:
+        await self.sio.emit("event", event, room=room(event["session_id"], "interviewer"))
+
+    async def emit_event_update(self, event: dict[str, Any]) -> None:
+        await self.sio.emit("event_update", event, room=room(event["session_id"], "interviewer"))
+
+    async def emit_score(self, session_id: str, score: dict[str, Any]) -> None:
+        await self.sio.emit(
+            "score", {"session_id": session_id, **score}, room=room(session_id, "interviewer")
+        )
+
+    async def emit_notice(self, session_id: str, type_: str, message: str) -> None:
+        await self.sio.emit(
+            "notice",
+            {"session_id": session_id, "type": type_, "message": message},
+            room=room(session_id, "candidate"),
+        )
+
+    async def emit_chat(self, message: dict[str, Any]) -> None:
+        await self.sio.emit("chat", message, room=room(message["session_id"]))
+
+    async def emit_session_ended(self, session_id: str, ended_at: str) -> None:
+        await self.sio.emit(
+            "session_ended", {"session_id": session_id, "ended_at": ended_at}, room=room(session_id)
+        )
+
+    async def request_snapshot(self, session_id: str, request_id: str) -> None:
+        pending = self.snapshot_requests.setdefault(session_id, {})
+        pending[request_id] = None
+        while len(pending) > MAX_PENDING_SNAPSHOTS:  # forget the oldest unanswered ones
+            del pending[next(iter(pending))]
+        await self.sio.emit(
+            "snapshot",
+            {"session_id": session_id, "request_id": request_id},
+            room=room(session_id, "candidate"),
+        )
+
+    def claim_snapshot(self, session_id: str, request_id: str) -> bool:
+        pending = self.snapshot_requests.get(session_id, {})
+        if request_id not in pending:
+            return False
+        del pending[request_id]
+        return True
+
+    async def deliver_snapshot(self, payload: dict[str, Any]) -> None:
+        await self.sio.emit("snapshot", payload, room=room(payload["session_id"], "interviewer"))
+
+    async def relay_signal(self, conn: Connection, data: dict[str, Any]) -> None:
+        session_id = conn.principal.session_id
+        await self.sio.emit(
+            "signal",
+            {"session_id": session_id, "from_role": conn.principal.role, "data": data},
+            room=room(session_id),
+            skip_sid=conn.sid,
+        )
+
+    async def disconnect_session(self, session_id: str) -> None:
+        """Forget pending requests of an ended session."""
+        self.snapshot_requests.pop(session_id, None)

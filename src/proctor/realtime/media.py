@@ -1,0 +1,115 @@
+"""Socket.IO handlers for images and media: ``frame``, ``snapshot``, ``signal``, ``calibrate``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+from proctor.api.schemas import SessionOnlyIn, SignalIn
+from proctor.api.views import iso
+from proctor.db.models import utcnow
+from proctor.realtime.slots import PendingFrame
+from proctor.storage import is_jpeg
+
+if TYPE_CHECKING:
+    from proctor.realtime.context import AppContext
+    from proctor.realtime.server import Guard, On
+
+MAX_SIGNAL_BYTES = 64 * 1024
+
+
+def check_image(image: Any, limit: int) -> str | None:
+    """Why ``image`` is not an acceptable JPEG, or None."""
+    if not isinstance(image, bytes | bytearray):
+        return "image must be JPEG bytes"
+    if len(image) > limit:
+        return f"image too large: {len(image)} bytes (limit {limit})"
+    if not is_jpeg(bytes(image)):
+        return "image is not a JPEG"
+    return None
+
+
+def register(on: On, ctx: AppContext, guard: Guard) -> None:
+    from proctor.realtime.server import error, parse
+
+    @on("frame")
+    async def frame(sid: str, data: Any = None) -> dict[str, Any]:
+        received_wall, received_mono = time.time(), time.monotonic()
+        payload = parse(SessionOnlyIn, data)
+        if isinstance(payload, dict):
+            return payload
+        conn = await guard.check(sid, payload.session_id, role="candidate", frame=True)
+        if isinstance(conn, dict):
+            return conn
+        problem = check_image(data.get("image"), ctx.settings.max_frame_bytes)
+        if problem:
+            return error(problem)
+        accepted = ctx.live.submit(
+            payload.session_id,
+            PendingFrame(bytes(data["image"]), received_wall, received_mono),
+            candidate=conn.session_name,
+            notices=conn.notices,
+        )
+        if not accepted:
+            return {"ok": True, "accepted": False, "reason": ctx.pool.error}
+        return {"ok": True, "accepted": True}
+
+    @on("snapshot")
+    async def snapshot(sid: str, data: Any = None) -> dict[str, Any]:
+        payload = parse(SessionOnlyIn, data)
+        if isinstance(payload, dict):
+            return payload
+        conn = await guard.check(sid, payload.session_id)
+        if isinstance(conn, dict):
+            return conn
+        if conn.principal.role == "interviewer":
+            request_id = secrets.token_hex(8)
+            await ctx.hub.request_snapshot(payload.session_id, request_id)
+            return {"ok": True, "request_id": request_id}
+        request_id = data.get("request_id")
+        if not isinstance(request_id, str) or not request_id:
+            return error("request_id is required")
+        problem = check_image(data.get("image"), ctx.settings.max_frame_bytes)
+        if problem:
+            return error(problem)
+        if not ctx.hub.claim_snapshot(payload.session_id, request_id):
+            return error("unknown snapshot request")
+        await ctx.hub.deliver_snapshot(
+            {
+                "session_id": payload.session_id,
+                "request_id": request_id,
+                "image": bytes(data["image"]),
+                "timestamp": iso(utcnow()),
+            }
+        )
+        return {"ok": True}
+
+    @on("signal")
+    async def signal(sid: str, data: Any = None) -> dict[str, Any]:
+        payload = parse(SignalIn, data)
+        if isinstance(payload, dict):
+            return payload
+        conn = await guard.check(sid, payload.session_id)
+        if isinstance(conn, dict):
+            return conn
+        try:
+            size = len(json.dumps(payload.data))
+        except (TypeError, ValueError):
+            return error("data must be JSON")
+        if size > MAX_SIGNAL_BYTES:
+            return error(f"signal too large: {size} bytes (limit {MAX_SIGNAL_BYTES})")
+        await ctx.hub.relay_signal(conn, data["data"])
+        return {"ok": True}
+
+    @on("calibrate")
+    async def calibrate(sid: str, data: Any = None) -> dict[str, Any]:
+        payload = parse(SessionOnlyIn, data)
+        if isinstance(payload, dict):
+            return payload
+        conn = await guard.check(sid, payload.session_id)
+        if isinstance(conn, dict):
+            return conn
+        ctx.live.calibrate(payload.session_id)
+        return {"ok": True}

@@ -1,0 +1,49 @@
+"""What a session report shows, gathered by the caller from the database.
+
+All datetimes are timezone-aware UTC. Text fields hold whatever the users typed: the renderer
+escapes them and picks fonts per character, so nothing here needs cleaning first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from proctor.scoring import ScoreBreakdown
+
+
+@dataclass(frozen=True)
+class ReportEvent:
+    """One proctoring event; ``duration_s`` is None for an instant (or still open) event."""
+
+    timestamp: datetime
+    type: str
+    detail: str
+    duration_s: float | None
+    source: str
+    role: str
+    evidence_jpeg: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ReportChat:
+    """One chat message as it was broadcast to the room."""
+
+    timestamp: datetime
+    role: str
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the PDF report of one session shows."""
+
+    session_id: str
+    candidate_name: str
+    started_at: datetime
+    ended_at: datetime | None
+    score: ScoreBreakdown
+    events: list[ReportEvent]
+    chat: list[ReportChat]
+    generated_at: datetime

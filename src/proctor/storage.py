@@ -1,0 +1,138 @@
+"""Files under the data directory: evidence thumbnails, recordings and upload chunks.
+
+Every path is made by the server from ids it issued; client-supplied names never reach the
+file system. Stored paths are relative to the data directory so it can be moved.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import BinaryIO
+
+import cv2
+import numpy as np
+
+THUMBNAIL_WIDTH = 320
+THUMBNAIL_QUALITY = 80
+COPY_BLOCK = 1 << 20
+
+VIDEO_TYPES: dict[str, str] = {"video/webm": ".webm", "video/mp4": ".mp4"}
+
+
+def sniff_video_type(head: bytes) -> str | None:
+    """The video type from its first bytes: WebM (EBML header) or MP4 (``ftyp`` box)."""
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "video/webm"
+    if len(head) >= 8 and head[4:8] == b"ftyp":
+        return "video/mp4"
+    return None
+
+
+def is_jpeg(data: bytes) -> bool:
+    return data[:3] == b"\xff\xd8\xff"
+
+
+def make_thumbnail(jpeg: bytes, width: int = THUMBNAIL_WIDTH) -> bytes | None:
+    """A JPEG about ``width`` pixels wide, or None when ``jpeg`` does not decode."""
+    buffer = np.frombuffer(jpeg, dtype=np.uint8)
+    # Decoding at half size (JPEG's own DCT scaling) is much cheaper than a full decode.
+    image = cv2.imdecode(buffer, cv2.IMREAD_REDUCED_COLOR_2)
+    if image is None or image.shape[1] < width:
+        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    h, w = image.shape[:2]
+    if w > width:
+        size = (width, max(1, round(h * width / w)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, THUMBNAIL_QUALITY])
+    return encoded.tobytes() if ok else None
+
+
+class Storage:
+    """The data directory's layout."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir.resolve()
+        self.evidence_dir = self.root / "evidence"
+        self.videos_dir = self.root / "videos"
+        self.chunks_dir = self.videos_dir / "chunks"
+        self.tmp_dir = self.videos_dir / "tmp"
+
+    def prepare(self) -> None:
+        for d in (self.root, self.evidence_dir, self.videos_dir, self.chunks_dir, self.tmp_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+    def resolve(self, relative: str) -> Path | None:
+        """The absolute path of a stored relative path, or None if it leaves the data dir."""
+        path = (self.root / relative).resolve()
+        return path if path.is_relative_to(self.root) else None
+
+    def relative(self, path: Path) -> str:
+        return path.resolve().relative_to(self.root).as_posix()
+
+    # Evidence
+    def save_evidence(self, session_id: str, jpeg: bytes) -> str:
+        folder = self.evidence_dir / _safe_id(session_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{secrets.token_hex(8)}.jpg"
+        _write_atomic(path, jpeg)
+        return self.relative(path)
+
+    def read(self, relative: str | None) -> bytes | None:
+        if not relative:
+            return None
+        path = self.resolve(relative)
+        if path is None or not path.is_file():
+            return None
+        return path.read_bytes()
+
+    # Recordings
+    def new_upload_tmp(self) -> Path:
+        return self.tmp_dir / f"{secrets.token_hex(12)}.part"
+
+    def video_path(self, session_id: str, mime: str) -> Path:
+        return self.videos_dir / f"{_safe_id(session_id)}-{secrets.token_hex(6)}{VIDEO_TYPES[mime]}"
+
+    def chunk_path(self, session_id: str, index: int) -> Path:
+        folder = self.chunks_dir / _safe_id(session_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{index:06d}.part"
+
+    def assemble_chunks(self, session_id: str, count: int, target: Path) -> int:
+        """Concatenate chunks 0..count-1 into ``target``; returns its size."""
+        tmp = self.new_upload_tmp()
+        size = 0
+        with tmp.open("wb") as out:
+            for index in range(count):
+                with self.chunk_path(session_id, index).open("rb") as part:
+                    size += _copy(part, out)
+        os.replace(tmp, target)
+        return size
+
+    def drop_chunks(self, session_id: str) -> None:
+        shutil.rmtree(self.chunks_dir / _safe_id(session_id), ignore_errors=True)
+
+
+def _copy(src: BinaryIO, dst: BinaryIO) -> int:
+    total = 0
+    while block := src.read(COPY_BLOCK):
+        dst.write(block)
+        total += len(block)
+    return total
+
+
+def _safe_id(value: str) -> str:
+    # Session ids are server-made hex; refuse anything else rather than trust it in a path.
+    if not value or not all(c.isalnum() or c in "-_" for c in value):
+        raise ValueError(f"not a safe id: {value!r}")
+    return value
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,1 @@
+"""Converting TensorFlow.js graph models to ONNX without TensorFlow."""

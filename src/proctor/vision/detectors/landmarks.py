@@ -1,0 +1,138 @@
+"""FaceMesh (468 landmarks) and Iris landmarks with MediaPipe's models on LiteRT.
+
+Crops follow MediaPipe's graphs: the face ROI is the detection box squared on its long side,
+scaled by 1.5 and rotated so the eyes are level; each eye ROI spans its two corners scaled by 2.3.
+The iris model expects a left eye (image-left), so the other eye's crop is mirrored. Crops are
+taken with one ``cv2.warpAffine`` each, and points are mapped back with the same affine matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from proctor.vision.detectors.faces import EYE_L, EYE_R, FaceBox
+from proctor.vision.litert import LiteModel
+from proctor.vision.models import face_model_path
+
+FACE_ROI_SCALE = 1.5
+EYE_ROI_SCALE = 2.3
+# Mesh indices of the eye corners: image-left eye (outer, inner), image-right eye (inner, outer).
+LEFT_EYE_CORNERS = (33, 133)
+RIGHT_EYE_CORNERS = (362, 263)
+MIN_FACE_PRESENCE = 0.5
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EyeLandmarks:
+    """One eye in image pixels: 71 contour points (0 and 8 are the corners) and 5 iris points."""
+
+    contour: np.ndarray  # (71, 2)
+    iris: np.ndarray  # (5, 2): centre, then four points on the iris edge
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FaceLandmarks:
+    """The mesh in image pixels (x, y, and z on the x scale), presence score, and both eyes."""
+
+    mesh: np.ndarray  # (468, 3)
+    presence: float
+    left_eye: EyeLandmarks | None = None  # the eye on the image's left
+    right_eye: EyeLandmarks | None = None
+
+
+def roi_matrix(
+    centre: tuple[float, float], size: float, angle: float, out: int, *, mirror: bool = False
+) -> np.ndarray:
+    """Affine matrix (2x3) from crop pixels to image pixels for a square ROI rotated by ``angle``.
+
+    ``angle`` is the direction of the ROI's x axis in the image (radians, y down).
+    """
+    k = size / out
+    cos, sin = math.cos(angle) * k, math.sin(angle) * k
+    sx = -1.0 if mirror else 1.0
+    half = out / 2.0
+    cx, cy = centre
+    # image = c + R * S * (crop - half), with S mirroring x when asked
+    return np.array(
+        [
+            [cos * sx, -sin, cx - (cos * sx * half - sin * half)],
+            [sin * sx, cos, cy - (sin * sx * half + cos * half)],
+        ],
+        dtype=np.float64,
+    )
+
+
+def crop(image_bgr: np.ndarray, matrix: np.ndarray, out: int) -> np.ndarray:
+    """The ROI as an RGB float32 tensor in 0..1."""
+    patch = cv2.warpAffine(
+        image_bgr,
+        matrix,
+        (out, out),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_CONSTANT,
+    )
+    tensor = cv2.cvtColor(patch, cv2.COLOR_BGR2RGB).astype(np.float32)
+    tensor *= 1.0 / 255.0
+    return tensor
+
+
+def to_image(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Map ``(N, 2)`` or ``(N, 3)`` crop points to image pixels (z is scaled, not moved)."""
+    xy: np.ndarray = points[:, :2] @ matrix[:, :2].T + matrix[:, 2]
+    if points.shape[1] == 2:
+        return xy
+    z = points[:, 2:] * math.hypot(matrix[0, 0], matrix[1, 0])
+    return np.concatenate([xy, z], axis=1)
+
+
+class FaceLandmarker:
+    """FaceMesh on a face box, then Iris on both eyes."""
+
+    def __init__(self, *, num_threads: int = 1) -> None:
+        self.mesh_model = LiteModel(face_model_path("face_mesh"), num_threads=num_threads)
+        self.iris_model = LiteModel(face_model_path("iris"), num_threads=num_threads)
+        self._invoke_ms = 0.0
+
+    def invoke_ms(self) -> float:
+        """Bare model time of the last ``landmarks`` call (mesh plus irises)."""
+        return self._invoke_ms
+
+    def landmarks(self, image_bgr: np.ndarray, face: FaceBox) -> FaceLandmarks | None:
+        """The mesh and irises, or None when the mesh model sees no face in the ROI."""
+        self._invoke_ms = 0.0
+        x1, y1, x2, y2 = face.box
+        eye_l, eye_r = face.keypoints[EYE_L], face.keypoints[EYE_R]
+        angle = math.atan2(float(eye_r[1] - eye_l[1]), float(eye_r[0] - eye_l[0]))
+        size = max(x2 - x1, y2 - y1) * FACE_ROI_SCALE
+        n = self.mesh_model.input_width
+        matrix = roi_matrix(((x1 + x2) / 2, (y1 + y2) / 2), size, angle, n)
+        raw_mesh, raw_presence = self.mesh_model.run(crop(image_bgr, matrix, n))
+        self._invoke_ms += self.mesh_model.last_invoke_ms
+        presence = 1.0 / (1.0 + math.exp(-min(max(float(raw_presence.flat[0]), -80.0), 80.0)))
+        if presence < MIN_FACE_PRESENCE:
+            return None
+        mesh = to_image(raw_mesh.reshape(-1, 3), matrix)
+        left = self._eye(image_bgr, mesh, LEFT_EYE_CORNERS, mirror=False)
+        right = self._eye(image_bgr, mesh, RIGHT_EYE_CORNERS, mirror=True)
+        return FaceLandmarks(mesh=mesh, presence=presence, left_eye=left, right_eye=right)
+
+    def _eye(
+        self, image_bgr: np.ndarray, mesh: np.ndarray, corners: tuple[int, int], *, mirror: bool
+    ) -> EyeLandmarks | None:
+        a, b = mesh[corners[0], :2], mesh[corners[1], :2]
+        width = float(np.hypot(*(b - a)))
+        if width < 2.0:  # an eye hidden by a profile view: nothing to crop
+            return None
+        angle = math.atan2(float(b[1] - a[1]), float(b[0] - a[0]))
+        n = self.iris_model.input_width
+        centre = (float(a[0] + b[0]) / 2, float(a[1] + b[1]) / 2)
+        matrix = roi_matrix(centre, width * EYE_ROI_SCALE, angle, n, mirror=mirror)
+        raw_contour, raw_iris = self.iris_model.run(crop(image_bgr, matrix, n))
+        self._invoke_ms += self.iris_model.last_invoke_ms
+        points = np.concatenate([raw_contour.reshape(-1, 3), raw_iris.reshape(-1, 3)])[:, :2]
+        points = to_image(points, matrix)
+        return EyeLandmarks(contour=points[:-5], iris=points[-5:])

@@ -1,0 +1,36 @@
+"""A thin LiteRT interpreter wrapper that times the bare model invocation.
+
+The pipeline reports the sum of bare ``invoke()`` times so a benchmark can tell model time from
+the pipeline's own pre- and post-processing.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+
+class LiteModel:
+    """One loaded ``.tflite`` model with a single float32 input."""
+
+    def __init__(self, path: Path, *, num_threads: int = 1) -> None:
+        self.path = path
+        self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        self._interpreter.allocate_tensors()
+        inp = self._interpreter.get_input_details()[0]
+        self._input_index: int = int(inp["index"])
+        shape = [int(v) for v in inp["shape"]]
+        self.input_height, self.input_width = shape[1], shape[2]
+        self._output_indices = [int(d["index"]) for d in self._interpreter.get_output_details()]
+        self.last_invoke_ms = 0.0
+
+    def run(self, tensor: np.ndarray) -> list[np.ndarray]:
+        """Run on one ``(H, W, 3)`` float32 tensor; outputs in the model's order."""
+        self._interpreter.set_tensor(self._input_index, tensor[np.newaxis])
+        start = time.perf_counter()
+        self._interpreter.invoke()
+        self.last_invoke_ms = (time.perf_counter() - start) * 1000.0
+        return [self._interpreter.get_tensor(i) for i in self._output_indices]

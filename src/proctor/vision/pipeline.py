@@ -1,0 +1,132 @@
+"""The vision pipeline: one frame in, one ``Observation`` out.
+
+decode → faces (BlazeFace short + full range) → FaceMesh and Iris on the primary (largest) face →
+head pose, gaze, looking away → objects (every ``object_every_n_frames``-th call unless the
+caller decides). Models are loaded once per ``Pipeline``; apart from the object-frame counter the
+pipeline keeps no state, so a server can run one per worker process and pass each session's
+calibrated neutral pose with every call.
+"""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+from proctor.config import Settings
+from proctor.vision.attention import DEFAULT_NEUTRAL, NeutralPose, is_looking_away
+from proctor.vision.detectors.base import ObjectDetector, create
+from proctor.vision.detectors.faces import FaceBox, FaceDetector
+from proctor.vision.detectors.landmarks import FaceLandmarker
+from proctor.vision.frames import FrameError, decode_image
+from proctor.vision.gaze import gaze_from_eyes
+from proctor.vision.head_pose import head_pose_from_mesh, yaw_from_keypoints
+from proctor.vision.types import Face, Observation
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+
+
+class Pipeline:
+    """Runs the detectors on one frame at a time."""
+
+    def __init__(
+        self, settings: Settings, *, object_detector: ObjectDetector | None = None
+    ) -> None:
+        self.settings = settings
+        # OpenCV's own thread pool (resize, warps) follows the same budget as the models: a
+        # server runs one pipeline per worker process, and extra threads only contend.
+        cv2.setNumThreads(settings.vision_threads)
+        self.faces = FaceDetector(num_threads=settings.vision_threads)
+        self.landmarks = FaceLandmarker(num_threads=settings.vision_threads)
+        self.objects = object_detector if object_detector is not None else create(settings)
+        self._calls = 0
+
+    def analyze_bytes(
+        self,
+        data: bytes,
+        *,
+        neutral: NeutralPose | None = None,
+        run_objects: bool | None = None,
+        require_jpeg: bool = False,
+        max_bytes: int | None = None,
+    ) -> Observation:
+        """Decode and analyze an encoded image; raises ``FrameError`` for unusable input."""
+        start = time.perf_counter()
+        image = decode_image(
+            data,
+            max_bytes=max_bytes if max_bytes is not None else self.settings.max_image_bytes,
+            max_side=self.settings.max_image_side,
+            require_jpeg=require_jpeg,
+        )
+        decode_ms = _ms_since(start)
+        observation = self.analyze_image(image, neutral=neutral, run_objects=run_objects)
+        observation.timings_ms["decode"] = decode_ms
+        observation.timings_ms["total"] = _ms_since(start)
+        return observation
+
+    def analyze_image(
+        self,
+        image_bgr: np.ndarray,
+        *,
+        neutral: NeutralPose | None = None,
+        run_objects: bool | None = None,
+    ) -> Observation:
+        """Analyze a BGR ``uint8`` image of shape ``(H, W, 3)``."""
+        if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
+            raise FrameError("not_image", "expected a BGR uint8 image of shape (H, W, 3)")
+        height, width = image_bgr.shape[:2]
+        if height == 0 or width == 0:
+            raise FrameError("zero_dimensions", f"the image is {width}x{height}")
+        start = time.perf_counter()
+        obs = Observation(width=width, height=height)
+        obs.timings_ms["decode"] = 0.0  # analyze_bytes fills it in
+        models_ms = 0.0
+
+        found = self.faces.detect(image_bgr)
+        obs.timings_ms["face_detect"] = _ms_since(start)
+        models_ms += self.faces.invoke_ms()
+
+        mesh_start = time.perf_counter()
+        if found:
+            primary, away = self._primary_face(image_bgr, found[0], neutral or DEFAULT_NEUTRAL)
+            models_ms += self.landmarks.invoke_ms()
+            obs.faces = [primary] + [Face(box=f.box, score=f.score) for f in found[1:]]
+            obs.looking_away = away
+        obs.timings_ms["mesh_iris"] = _ms_since(mesh_start)
+
+        objects_start = time.perf_counter()
+        obs.objects_ran = self._should_run_objects(run_objects)
+        if obs.objects_ran:
+            detections = self.objects.detect(image_bgr)
+            models_ms += self.objects.invoke_ms()
+            obs.persons = sum(1 for d in detections if d.label == "person")
+            obs.objects = detections
+        obs.timings_ms["objects"] = _ms_since(objects_start)
+        obs.timings_ms["models"] = models_ms
+        obs.timings_ms["total"] = _ms_since(start)
+        return obs
+
+    def _primary_face(
+        self, image_bgr: np.ndarray, face: FaceBox, neutral: NeutralPose
+    ) -> tuple[Face, bool]:
+        """The primary face with pose and gaze (when the mesh reads it), and looking away."""
+        height, width = image_bgr.shape[:2]
+        marks = self.landmarks.landmarks(image_bgr, face)
+        pose = gaze = None
+        if marks is not None:
+            pose = head_pose_from_mesh(marks.mesh, width, height)
+            reference = (neutral.gaze_horizontal, neutral.gaze_vertical)
+            gaze = gaze_from_eyes(marks.left_eye, marks.right_eye, reference)
+        keypoint_yaw = yaw_from_keypoints(face.keypoints)
+        away = is_looking_away(pose, gaze, keypoint_yaw, neutral, self.settings)
+        return Face(box=face.box, score=face.score, head_pose=pose, gaze=gaze), away
+
+    def _should_run_objects(self, run_objects: bool | None) -> bool:
+        if run_objects is not None:
+            return run_objects
+        due = self._calls % self.settings.object_every_n_frames == 0
+        self._calls += 1
+        return due

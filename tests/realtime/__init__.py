@@ -1,0 +1,1 @@
+"""Server tests: see tests/server_fixtures.py."""

@@ -1,0 +1,136 @@
+"""``proctor analyze`` as a subprocess: JSON lines per the CLI contract, messages, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from proctor.vision.detectors.base import ModelMissingError
+from proctor.vision.models import FACE_MODELS, face_model_path
+from tests.conftest import require
+
+FIELDS = {
+    "source", "frame", "t", "faces", "looking_away", "head_pose", "gaze", "persons", "objects"
+}  # fmt: skip
+CONTRACT_LABELS = {"cell_phone", "book", "laptop", "monitor"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _face_models() -> None:
+    try:
+        for name in FACE_MODELS:
+            face_model_path(name)
+    except ModelMissingError as exc:
+        require(False, str(exc))
+
+
+def analyze(*args: str | Path, objects: str = "none") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PROCTOR_OBJECT_MODEL": objects}
+    return subprocess.run(
+        [sys.executable, "-m", "proctor.cli", "analyze", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+    )
+
+
+def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_images_as_json_lines(evalset: Path) -> None:
+    single = evalset / "images" / "single_grace_hopper.jpg"
+    noface = evalset / "images" / "noface_coffee_cup.jpg"
+    away = evalset / "images" / "away_profile_sunglasses.jpg"
+    result = analyze(single, noface, away, "--json")
+    assert result.returncode == 0, result.stderr
+    records = lines(result)
+    assert [r["source"] for r in records] == [str(single), str(noface), str(away)]
+    for record in records:
+        assert set(record) == FIELDS
+        assert record["frame"] == 0 and record["t"] == 0.0
+        assert isinstance(record["persons"], int) and record["objects"] == []
+    first, second, third = records
+    assert first["faces"] == 1 and first["looking_away"] is False
+    assert set(first["head_pose"]) == {"yaw", "pitch", "roll"}  # type: ignore[arg-type]
+    assert set(first["gaze"]) == {"horizontal", "vertical"}  # type: ignore[arg-type]
+    assert second["faces"] == 0
+    assert second["looking_away"] is None and second["head_pose"] is None
+    assert third["looking_away"] is True
+
+
+def test_objects_use_the_contract_labels(evalset: Path) -> None:
+    result = analyze(
+        evalset / "images" / "phone_three_women_calls.jpg", "--json", objects="centernet"
+    )
+    require(result.returncode != 2, f"object model not installed: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stderr
+    (record,) = lines(result)
+    assert record["persons"] >= 2  # type: ignore[operator]
+    for item in record["objects"]:  # type: ignore[attr-defined]
+        assert item["label"] in CONTRACT_LABELS
+        assert 0 < item["score"] <= 1 and len(item["box"]) == 4
+
+
+def test_unreadable_inputs_are_reported_and_the_rest_still_processed(
+    evalset: Path, tmp_path: Path
+) -> None:
+    good = evalset / "images" / "single_grace_hopper.jpg"
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(good.read_bytes()[:5000])
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    missing = tmp_path / "missing.jpg"
+    result = analyze(missing, truncated, good, text, "--json")
+    assert result.returncode == 1
+    assert [r["source"] for r in lines(result)] == [str(good)]
+    errors = result.stderr.splitlines()
+    assert any(str(missing) in e and "no such file" in e for e in errors)
+    assert any(str(truncated) in e and "truncated" in e for e in errors)
+    assert any(str(text) in e and "not_image" in e for e in errors)
+
+
+def test_video_sampling_as_json(evalset: Path) -> None:
+    video = evalset / "videos" / "webcam_woman_thumbsup.mp4"
+    result = analyze(video, "--json", "--fps", "2")
+    assert result.returncode == 0, result.stderr
+    records = lines(result)
+    # Every half second of video time, to the nearest of the 25 frames a second.
+    assert [r["t"] for r in records] == pytest.approx([i / 2 for i in range(16)], abs=0.021)
+    assert [r["frame"] for r in records][:3] == [0, 12, 25]
+    assert all(set(r) == FIELDS for r in records)
+    assert records[0]["faces"] == 1
+    assert "[#" not in result.stderr  # no progress bar with --json when stderr is not a terminal
+
+
+def test_readable_output_with_a_progress_bar(evalset: Path) -> None:
+    video = evalset / "videos" / "overshoulder_laptop_phone_noface.mp4"
+    result = analyze(video, "--timings")
+    assert result.returncode == 0, result.stderr
+    assert "timings, median ms over 4 frames: decode" in result.stderr
+    out = result.stdout.splitlines()
+    assert len(out) == 4 and all(line.startswith(f"{video} [frame ") for line in out)
+    assert "0 faces" in out[0]
+    assert "[##############################] 4/4" in result.stderr
+
+
+def test_bad_arguments() -> None:
+    assert analyze("x.jpg", "--fps", "0").returncode == 2
+    assert analyze().returncode == 2  # argparse: a PATH is required
+
+
+def test_video_with_calibration_and_without_objects(evalset: Path) -> None:
+    video = evalset / "videos" / "webcam_woman_thumbsup.mp4"
+    result = analyze(video, "--json", "--calibrate", "--objects-every", "0")
+    assert result.returncode == 0, result.stderr
+    records = lines(result)
+    assert len(records) == 8
+    assert all(r["persons"] is None and r["objects"] is None for r in records)
+    assert all(r["looking_away"] is False for r in records if r["t"] < 2.4)  # type: ignore[operator]

@@ -1,0 +1,1 @@
+"""Vision tests: real models on real images of the evaluation set."""

@@ -1,0 +1,207 @@
+"""Looking away: the decision rule, gaze geometry, calibration, and real evaluation images."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from proctor.config import Settings
+from proctor.evaluation.faces import evaluate_faces
+from proctor.vision.attention import (
+    DEFAULT_NEUTRAL,
+    MAX_NEUTRAL_SHIFT,
+    Calibrator,
+    away_reason,
+)
+from proctor.vision.detectors.base import ModelMissingError, create
+from proctor.vision.detectors.landmarks import EyeLandmarks
+from proctor.vision.gaze import EYE_TEMPORAL_OFFSET, gaze_from_eyes
+from proctor.vision.pipeline import Pipeline
+from proctor.vision.types import Gaze, HeadPose
+from tests.conftest import require
+
+ReadImage = Callable[[str], bytes]
+
+SETTINGS = Settings(object_model="none")
+N = DEFAULT_NEUTRAL
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    try:
+        return Pipeline(SETTINGS, object_detector=create(SETTINGS))
+    except ModelMissingError as exc:
+        require(False, str(exc))
+        raise
+
+
+def pose(yaw: float = N.yaw, pitch: float = N.pitch, roll: float = N.roll) -> HeadPose:
+    return HeadPose(yaw=yaw, pitch=pitch, roll=roll)
+
+
+def gaze(h: float = N.gaze_horizontal, v: float = N.gaze_vertical) -> Gaze:
+    return Gaze(horizontal=h, vertical=v)
+
+
+def reason(
+    p: HeadPose | None, g: Gaze | None, kp: float | None = None, **settings: float
+) -> str | None:
+    return away_reason(p, g, kp, N, Settings(object_model="none", **settings))
+
+
+def test_decision_rule() -> None:
+    yaw, pitch, limit = (
+        SETTINGS.yaw_threshold_deg,
+        SETTINGS.pitch_threshold_deg,
+        SETTINGS.gaze_threshold,
+    )
+    assert reason(pose(), gaze()) is None
+    assert reason(pose(yaw=N.yaw + yaw + 5), gaze()) == "yaw"
+    assert reason(pose(yaw=N.yaw - yaw - 5), None) == "yaw"
+    assert reason(pose(yaw=N.yaw + yaw + 5), gaze(), yaw_threshold_deg=yaw + 10) is None
+    assert reason(pose(pitch=N.pitch - pitch - 5), gaze()) == "pitch"  # looking down
+    assert reason(pose(pitch=N.pitch + pitch + 5), gaze()) is None  # glancing up is tolerated more
+    assert reason(pose(pitch=N.pitch + 2 * pitch), gaze()) == "pitch"
+    assert reason(pose(), gaze(h=N.gaze_horizontal + limit + 0.05)) == "gaze"
+    assert reason(pose(), gaze(v=N.gaze_vertical - limit - 0.05)) == "gaze"  # eyes down
+    # The mesh could not read the face: covered or turned away.
+    assert reason(None, None, kp=N.yaw) == "unreadable"
+    # Keypoints alone can still say how far the head turned.
+    assert reason(None, None, kp=N.yaw + yaw + 40) == "yaw"
+
+
+def test_eyes_turning_back_against_a_turned_head_are_not_looking_away() -> None:
+    turned = pose(yaw=N.yaw + 20)
+    assert reason(turned, gaze(h=N.gaze_horizontal - 0.15)) is None  # eyes back on the screen
+    assert reason(turned, gaze(h=N.gaze_horizontal + 0.15)) == "gaze"  # eyes further away
+
+
+def _eye(iris_at: float, *, mirrored: bool, v: float = 0.0) -> EyeLandmarks:
+    """An eye 40 px wide at y 100 whose iris sits at ``iris_at`` (-1..1, image-left to right)."""
+    contour = np.zeros((71, 2))
+    contour[0], contour[8] = (
+        ((140.0, 100.0), (100.0, 100.0)) if mirrored else ((100.0, 100.0), (140.0, 100.0))
+    )
+    iris = np.zeros((5, 2))
+    iris[0] = (120.0 + 20.0 * iris_at, 100.0 - 10.0 * v)
+    return EyeLandmarks(contour=contour, iris=iris)
+
+
+def test_gaze_geometry() -> None:
+    t = EYE_TEMPORAL_OFFSET
+    # Irises centred: each eye reads its temporal offset removed, and the two cancel.
+    centred = gaze_from_eyes(_eye(0, mirrored=False), _eye(0, mirrored=True))
+    assert centred is not None
+    assert centred.horizontal == pytest.approx(0.0, abs=1e-9)
+    # Both irises a quarter width to the image's right, and up by a quarter width.
+    right = gaze_from_eyes(_eye(0.5 - t, mirrored=False), _eye(0.5 + t, mirrored=True), (0, 0))
+    assert right is not None
+    assert right.horizontal == pytest.approx(0.5) and right.vertical == pytest.approx(0.0)
+    up = gaze_from_eyes(_eye(-t, mirrored=False, v=1), _eye(t, mirrored=True, v=1))
+    assert up is not None and up.vertical == pytest.approx(1.0)
+    # One eye misread (a hand over it): the eyes disagree, the reading nearer the neutral wins.
+    misread = gaze_from_eyes(_eye(0.8, mirrored=False), _eye(t, mirrored=True), (0.0, 0.0))
+    assert misread is not None and misread.horizontal == pytest.approx(0.0, abs=1e-9)
+    assert gaze_from_eyes(None, None) is None
+
+
+def _feed(cal: Calibrator, yaws: list[float], *, dt: float = 0.5) -> list[bool]:
+    return [cal.add(pose(yaw=y, pitch=-30.0), gaze(0.1, 0.2), i * dt) for i, y in enumerate(yaws)]
+
+
+def test_calibration_median_and_readiness() -> None:
+    cal = Calibrator(2.0, min_samples=5)
+    assert not cal.ready and cal.neutral == DEFAULT_NEUTRAL
+    states = _feed(cal, [8.0, 10.0, 12.0, 9.0, 11.0, 10.0])
+    # Ready only once 2 s have passed (t = 2.0 at the fifth sample) with five samples.
+    assert states == [False, False, False, False, True, True]
+    assert cal.neutral.yaw == pytest.approx(10.0)
+    assert cal.neutral.pitch == pytest.approx(-30.0)
+    assert cal.neutral.gaze_horizontal == pytest.approx(0.1)
+    assert cal.neutral.gaze_vertical == pytest.approx(0.2)
+
+
+def test_calibration_needs_enough_samples() -> None:
+    cal = Calibrator(1.0, min_samples=5)
+    for i in range(10):  # frames without a readable face do not count
+        cal.add(None, None, float(i))
+    assert not cal.ready and cal.samples == 0
+    _feed(cal, [5.0] * 4, dt=1.0)
+    assert not cal.ready
+    cal.add(pose(yaw=5.0), None, 20.0)
+    assert cal.ready and cal.neutral.yaw == pytest.approx(5.0)
+    # Too few gaze samples: the default gaze neutral stays.
+    assert cal.neutral.gaze_vertical == DEFAULT_NEUTRAL.gaze_vertical
+
+
+def test_calibration_rejects_outliers_and_clamps() -> None:
+    cal = Calibrator(0.0, min_samples=12)
+    _feed(cal, [10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 60.0, 65.0, 10.2, 9.8, 10.1, 70.0])
+    assert cal.ready
+    assert cal.neutral.yaw == pytest.approx(10.0, abs=0.3)  # the three 60-70° glances are dropped
+    stubborn = Calibrator(0.0, min_samples=5)
+    _feed(stubborn, [80.0] * 5)  # looked away through the whole calibration
+    assert stubborn.neutral.yaw == pytest.approx(DEFAULT_NEUTRAL.yaw + MAX_NEUTRAL_SHIFT["yaw"])
+
+
+def test_calibration_restart() -> None:
+    cal = Calibrator(0.0, min_samples=3)
+    _feed(cal, [10.0, 10.0, 10.0])
+    assert cal.ready
+    cal.restart()
+    assert not cal.ready and cal.samples == 0 and cal.neutral == DEFAULT_NEUTRAL
+    _feed(cal, [-4.0, -4.0, -4.0])
+    assert cal.neutral.yaw == pytest.approx(-4.0)
+
+
+def test_calibrated_neutral_changes_the_decision() -> None:
+    # A camera mounted high reads every frame as pitched down.
+    low = pose(pitch=N.pitch - SETTINGS.pitch_threshold_deg - 8)
+    assert reason(low, gaze()) == "pitch"
+    cal = Calibrator(0.0, min_samples=5)
+    for i in range(5):
+        cal.add(low, gaze(), float(i))
+    assert away_reason(low, gaze(), None, cal.neutral, SETTINGS) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "away"),
+    [
+        ("single_grace_hopper.jpg", False),
+        ("single_webcam_woman_dark.jpg", False),
+        ("away_profile_sunglasses.jpg", True),
+        ("away_profile_blonde.jpg", True),
+        ("away_webcam_eyes_right.jpg", True),
+        ("laptop_man_looking_down.jpg", True),
+    ],
+)
+def test_real_images(pipeline: Pipeline, evalset_image: ReadImage, name: str, away: bool) -> None:
+    obs = pipeline.analyze_bytes(evalset_image(name), run_objects=False)
+    assert obs.face_count == 1
+    assert obs.looking_away is away
+
+
+def test_profiles_have_the_documented_yaw_sign(
+    pipeline: Pipeline, evalset_image: ReadImage
+) -> None:
+    faces_right = pipeline.analyze_bytes(evalset_image("away_profile_blonde.jpg")).primary_face
+    faces_left = pipeline.analyze_bytes(evalset_image("away_profile_sunglasses.jpg")).primary_face
+    assert faces_right is not None and faces_right.head_pose is not None
+    assert faces_left is not None and faces_left.head_pose is not None
+    assert faces_right.head_pose.yaw > 25 and faces_left.head_pose.yaw < -25
+
+
+def test_eyes_only_frame_is_caught_by_gaze(pipeline: Pipeline, evalset_image: ReadImage) -> None:
+    face = pipeline.analyze_bytes(evalset_image("away_webcam_eyes_right.jpg")).primary_face
+    assert face is not None and face.head_pose is not None and face.gaze is not None
+    assert abs(face.head_pose.yaw - N.yaw) < SETTINGS.yaw_threshold_deg / 2  # head near frontal
+    assert away_reason(face.head_pose, face.gaze, None, N, SETTINGS) == "gaze"
+
+
+def test_looking_away_f1_on_the_evaluation_set(pipeline: Pipeline, evalset: Path) -> None:
+    result = evaluate_faces(pipeline, evalset)
+    assert result.looking_away.f1 >= 0.80, result.looking_away.errors
+    assert result.looking_away.precision >= 0.80
