@@ -26,8 +26,6 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 FACE_IMAGE = "images/single_webcam_woman_dark.jpg"
 PHONE_IMAGE = "phones/images/phone_dev_005.jpg"
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(scope="session")
 def browser_tools() -> None:

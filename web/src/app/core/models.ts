@@ -1,0 +1,135 @@
+/** Shapes of the REST and Socket.IO messages (see docs/API.md). */
+
+export type Role = 'candidate' | 'interviewer';
+
+export type EventType =
+  | 'no_face_detected'
+  | 'multiple_faces_detected'
+  | 'looking_away'
+  | 'object_detected'
+  | 'focus_lost'
+  | 'fullscreen_exit'
+  | 'copy_paste'
+  | 'manual';
+
+/** Event types a candidate's browser reports itself. */
+export type BrowserEventType = 'focus_lost' | 'fullscreen_exit' | 'copy_paste';
+
+export interface StartSessionResponse {
+  session_id: string;
+  name: string;
+  interviewer_token: string;
+  candidate_token: string;
+  interviewer_url: string;
+  candidate_url: string;
+}
+
+export interface ScoreItem {
+  type: string;
+  count: number;
+  deduction: number;
+}
+
+export interface Score {
+  score: number;
+  breakdown: ScoreItem[];
+}
+
+export interface Participant {
+  role: Role;
+  name: string;
+  sid?: string;
+}
+
+export interface SessionInfo {
+  session_id: string;
+  name: string;
+  status: 'active' | 'ended';
+  started_at: string;
+  ended_at: string | null;
+  duration_s: number | null;
+  video_url: string | null;
+  score: Score;
+  counts: Record<string, number>;
+  participants: Participant[];
+}
+
+export interface ProctorEvent {
+  id: number;
+  session_id: string;
+  type: EventType | string;
+  detail: string | null;
+  role: Role | string;
+  name: string;
+  timestamp: string;
+  ended_at?: string | null;
+  duration_s?: number | null;
+  confidence?: number | null;
+  source?: string;
+  evidence_url?: string | null;
+  client_id?: string | null;
+}
+
+export interface ChatMessage {
+  session_id: string;
+  role: Role;
+  name: string;
+  message: string;
+  timestamp: string;
+}
+
+export interface Notice {
+  session_id: string;
+  type: string;
+  message: string;
+}
+
+export interface ScoreMessage {
+  session_id: string;
+  score: number;
+  breakdown: ScoreItem[];
+}
+
+export interface PresenceMessage {
+  session_id: string;
+  participants: Participant[];
+}
+
+export interface SnapshotRequest {
+  session_id: string;
+  request_id: string;
+}
+
+export interface SnapshotImage {
+  session_id: string;
+  request_id: string;
+  image: ArrayBuffer | Uint8Array;
+  timestamp: string;
+}
+
+export interface ClientConfig {
+  ice_servers: RTCIceServer[];
+  frame_interval_ms: number;
+  frame_width: number;
+  frame_height: number;
+  jpeg_quality: number;
+  retention_days: number;
+  chunk_interval_ms: number;
+}
+
+export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
+  ice_servers: [],
+  frame_interval_ms: 1000,
+  frame_width: 640,
+  frame_height: 480,
+  jpeg_quality: 0.7,
+  retention_days: 30,
+  chunk_interval_ms: 5000,
+};
+
+/** Every Socket.IO ack: `{ok: true, ...}` or `{ok: false, error}`. */
+export interface Ack {
+  ok: boolean;
+  error?: string;
+  [key: string]: unknown;
+}

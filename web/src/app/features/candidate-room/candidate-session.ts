@@ -1,0 +1,228 @@
+import { Injectable, OnDestroy, computed, inject, signal } from '@angular/core';
+import { ApiService } from '../../core/api';
+import { FrameSenderService } from '../../core/frame-sender';
+import {
+  Ack,
+  ChatMessage,
+  ClientConfig,
+  Notice,
+  PresenceMessage,
+  SnapshotRequest,
+} from '../../core/models';
+import { OutboxItem, OutboxService } from '../../core/outbox';
+import { RecorderService } from '../../core/recorder';
+import { SocketService } from '../../core/socket';
+import { SignalData, WebRtcService } from '../../core/webrtc';
+import { watchBrowserEvents } from './browser-events';
+
+export interface CandidateStart {
+  sessionId: string;
+  token: string;
+  config: ClientConfig;
+  stream: MediaStream;
+  /** The playing preview: frames and snapshots are taken from it. */
+  video: HTMLVideoElement;
+}
+
+const NOTICE_MS = 10_000;
+
+/**
+ * Everything the candidate's page does during a session: joins the room (and rejoins after a
+ * reconnect), streams to the interviewer, sends frames, records and uploads, reports browser
+ * events through the outbox, answers snapshots and keeps the chat.
+ */
+@Injectable()
+export class CandidateSession implements OnDestroy {
+  private readonly api = inject(ApiService);
+  readonly socket = inject(SocketService);
+  readonly rtc = inject(WebRtcService);
+  readonly frames = inject(FrameSenderService);
+  readonly outbox = inject(OutboxService);
+  readonly recorder = inject(RecorderService);
+
+  readonly name = signal('');
+  readonly chat = signal<ChatMessage[]>([]);
+  readonly notice = signal<Notice | null>(null);
+  readonly interviewerPresent = signal(false);
+  readonly ended = signal(false);
+  readonly error = signal<string | null>(null);
+  readonly snapshotsAnswered = signal(0);
+  readonly joined = computed(() => this.socket.state() === 'connected');
+
+  private start: CandidateStart | null = null;
+  private stopWatching: (() => void) | null = null;
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private finishing: Promise<void> | null = null;
+
+  begin(start: CandidateStart): void {
+    this.start = start;
+    const { sessionId, token } = start;
+    this.outbox.init(sessionId, (item) => this.deliver(item));
+    this.stopWatching = watchBrowserEvents(document, window, (type, detail) =>
+      this.outbox.add(type, detail),
+    );
+
+    this.socket.connect({
+      token,
+      sessionId,
+      role: 'candidate',
+      onJoined: (ack, rejoin) => this.onJoined(ack, rejoin),
+      onRefused: (reason) => this.onRefused(reason),
+    });
+    this.socket.on<{ data: SignalData }>('signal', (msg) => {
+      this.rtc.handle(msg.data).catch((e: unknown) => console.warn('signal failed', e));
+    });
+    this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => [...list, m]));
+    this.socket.on<Notice>('notice', (n) => this.showNotice(n));
+    this.socket.on<SnapshotRequest>('snapshot', (req) => void this.answerSnapshot(req));
+    this.socket.on<PresenceMessage>('presence', (p) => this.onPresence(p));
+    this.socket.on('session_ended', () => void this.finish());
+  }
+
+  async sendChat(message: string): Promise<void> {
+    const start = this.start;
+    if (!start) {
+      return;
+    }
+    try {
+      const ack = await this.socket.request('chat', { session_id: start.sessionId, message });
+      if (!ack.ok) {
+        this.error.set(`Message not sent: ${ack.error ?? 'refused'}`);
+      }
+    } catch {
+      this.error.set('Message not sent: no connection. Try again when connected.');
+    }
+  }
+
+  /** Stops sending, finishes the upload and leaves. Safe to call more than once. */
+  finish(): Promise<void> {
+    this.finishing ??= (async () => {
+      this.ended.set(true);
+      this.frames.stop();
+      this.rtc.close();
+      this.stopWatching?.();
+      this.stopWatching = null;
+      await this.recorder.stop();
+      this.socket.close();
+      this.start?.stream.getTracks().forEach((t) => t.stop());
+    })();
+    return this.finishing;
+  }
+
+  ngOnDestroy(): void {
+    this.stopWatching?.();
+    // Leaving the page turns the camera off (the other services stop themselves).
+    this.start?.stream.getTracks().forEach((t) => t.stop());
+    if (this.noticeTimer !== null) {
+      clearTimeout(this.noticeTimer);
+    }
+  }
+
+  private onJoined(ack: Ack, rejoin: boolean): void {
+    const start = this.start;
+    if (!start) {
+      return;
+    }
+    const session = ack['session'] as { name?: string; status?: string } | undefined;
+    this.name.set(session?.name ?? '');
+    this.onPresence({
+      session_id: start.sessionId,
+      participants: (ack['participants'] as []) ?? [],
+    });
+    if (!rejoin) {
+      // Recording starts only once the server let us in (never for an ended session).
+      this.recorder.start(start.stream, start.config.chunk_interval_ms, {
+        upload: (index, data) => this.api.putChunk(start.sessionId, index, data, start.token),
+        complete: (chunks, mime) =>
+          this.api.completeVideo(start.sessionId, chunks, mime, start.token),
+      });
+      this.rtc.startSender({
+        iceServers: start.config.ice_servers,
+        stream: start.stream,
+        send: (data) => this.socket.send('signal', { session_id: start.sessionId, data }),
+      });
+      this.frames.start(
+        start.video,
+        {
+          width: start.config.frame_width,
+          height: start.config.frame_height,
+          quality: start.config.jpeg_quality,
+          intervalMs: start.config.frame_interval_ms,
+        },
+        (image, ts) => this.sendFrame(image, ts),
+      );
+    } else {
+      this.rtc.ensureConnected();
+    }
+    void this.outbox.flush();
+  }
+
+  private onRefused(reason: string): void {
+    if (/ended/i.test(reason)) {
+      void this.finish();
+    } else {
+      this.error.set(`The server refused this link: ${reason}`);
+    }
+  }
+
+  private onPresence(p: PresenceMessage): void {
+    this.interviewerPresent.set(p.participants.some((x) => x.role === 'interviewer'));
+  }
+
+  private async sendFrame(image: ArrayBuffer, ts: number): Promise<boolean> {
+    const start = this.start;
+    if (!start || !this.socket.connected) {
+      return false;
+    }
+    try {
+      const ack = await this.socket.request(
+        'frame',
+        { session_id: start.sessionId, image, ts },
+        5000,
+      );
+      return ack.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async deliver(item: OutboxItem): Promise<'stored' | 'rejected' | 'retry'> {
+    if (!this.socket.connected) {
+      return 'retry';
+    }
+    const ack = await this.socket.request('event', item);
+    if (ack.ok) {
+      return 'stored';
+    }
+    // Rate limits and "join first" pass; anything else would be refused again.
+    return /rate|join|connected/i.test(ack.error ?? '') ? 'retry' : 'rejected';
+  }
+
+  private async answerSnapshot(req: SnapshotRequest): Promise<void> {
+    const blob = await this.frames.capture();
+    if (!blob || !this.start) {
+      return;
+    }
+    const image = await blob.arrayBuffer();
+    try {
+      const ack = await this.socket.request('snapshot', {
+        session_id: this.start.sessionId,
+        request_id: req.request_id,
+        image,
+      });
+      if (ack.ok) {
+        this.snapshotsAnswered.update((n) => n + 1);
+      }
+    } catch {
+      // The interviewer can ask again.
+    }
+  }
+
+  private showNotice(notice: Notice): void {
+    this.notice.set(notice);
+    if (this.noticeTimer !== null) {
+      clearTimeout(this.noticeTimer);
+    }
+    this.noticeTimer = setTimeout(() => this.notice.set(null), NOTICE_MS);
+  }
+}

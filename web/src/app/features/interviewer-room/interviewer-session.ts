@@ -1,0 +1,215 @@
+import { Injectable, OnDestroy, computed, inject, signal } from '@angular/core';
+import { ApiService, describeError } from '../../core/api';
+import { saveBlob } from '../../core/blob-urls';
+import {
+  Ack,
+  ChatMessage,
+  ClientConfig,
+  DEFAULT_CLIENT_CONFIG,
+  Participant,
+  PresenceMessage,
+  ProctorEvent,
+  ScoreItem,
+  ScoreMessage,
+  SessionInfo,
+  SnapshotImage,
+} from '../../core/models';
+import { SocketService } from '../../core/socket';
+import { PeerStats, SignalData, WebRtcService } from '../../core/webrtc';
+
+const STATS_MS = 2000;
+
+export interface Snapshot {
+  url: string;
+  timestamp: string;
+}
+
+/** Newest first; an update replaces the event with the same id. */
+export function upsertEvent(list: ProctorEvent[], event: ProctorEvent): ProctorEvent[] {
+  const rest = list.filter((e) => e.id !== event.id);
+  return [...rest, event].sort((a, b) => b.timestamp.localeCompare(a.timestamp) || b.id - a.id);
+}
+
+/**
+ * The interviewer's live view of a session: session details, events, score, chat, presence,
+ * the candidate's video and its connection quality, snapshots, ending and the report.
+ */
+@Injectable()
+export class InterviewerSession implements OnDestroy {
+  private readonly api = inject(ApiService);
+  readonly socket = inject(SocketService);
+  readonly rtc = inject(WebRtcService);
+
+  readonly info = signal<SessionInfo | null>(null);
+  readonly events = signal<ProctorEvent[]>([]);
+  readonly score = signal<number | null>(null);
+  readonly breakdown = signal<ScoreItem[]>([]);
+  readonly chat = signal<ChatMessage[]>([]);
+  readonly participants = signal<Participant[]>([]);
+  readonly stats = signal<PeerStats | null>(null);
+  readonly snapshot = signal<Snapshot | null>(null);
+  readonly snapshotPending = signal(false);
+  readonly latest = signal<ProctorEvent | null>(null);
+  readonly error = signal<string | null>(null);
+  readonly busy = signal(false);
+  readonly candidatePresent = computed(() =>
+    this.participants().some((p) => p.role === 'candidate'),
+  );
+  readonly ended = computed(() => this.info()?.status === 'ended');
+
+  private sessionId = '';
+  private token = '';
+  private statsTimer: ReturnType<typeof setInterval> | null = null;
+
+  async begin(sessionId: string, token: string): Promise<void> {
+    this.sessionId = sessionId;
+    this.token = token;
+    // The socket starts at once, beside the REST calls: the video link waits only for the join.
+    const config = this.api.clientConfig().catch(() => DEFAULT_CLIENT_CONFIG);
+    this.socket.connect({
+      token,
+      sessionId,
+      role: 'interviewer',
+      onJoined: (ack, rejoin) => void this.onJoined(ack, rejoin, config),
+      onRefused: (reason) => this.error.set(`The server refused this link: ${reason}`),
+    });
+    this.socket.on<{ data: SignalData }>('signal', (msg) => {
+      this.rtc.handle(msg.data).catch((e: unknown) => console.warn('signal failed', e));
+    });
+    this.socket.on<ProctorEvent>('event', (e) => this.addEvent(e, true));
+    this.socket.on<ProctorEvent>('event_update', (e) => this.addEvent(e, false));
+    this.socket.on<ScoreMessage>('score', (s) => this.setScore(s.score, s.breakdown));
+    this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => [...list, m]));
+    this.socket.on<PresenceMessage>('presence', (p) => this.participants.set(p.participants));
+    this.socket.on<SnapshotImage>('snapshot', (s) => this.showSnapshot(s));
+    this.socket.on('session_ended', () => void this.refresh().catch(() => undefined));
+    this.statsTimer = setInterval(() => void this.pollStats(), STATS_MS);
+    try {
+      await this.refresh();
+    } catch (error) {
+      this.error.set(describeError(error));
+    }
+  }
+
+  async sendChat(message: string): Promise<void> {
+    try {
+      const ack = await this.socket.request('chat', { session_id: this.sessionId, message });
+      if (!ack.ok) {
+        this.error.set(`Message not sent: ${ack.error ?? 'refused'}`);
+      }
+    } catch {
+      this.error.set('Message not sent: no connection. Try again when connected.');
+    }
+  }
+
+  async requestSnapshot(): Promise<void> {
+    this.snapshotPending.set(true);
+    try {
+      const ack = await this.socket.request('snapshot', { session_id: this.sessionId });
+      if (!ack.ok) {
+        throw new Error(ack.error ?? 'refused');
+      }
+    } catch (error) {
+      this.snapshotPending.set(false);
+      this.error.set(`Snapshot not possible: ${describeError(error)}`);
+    }
+  }
+
+  async end(): Promise<void> {
+    await this.guard(async () => {
+      this.info.set(await this.api.endSession(this.sessionId, this.token));
+    });
+  }
+
+  async downloadReport(): Promise<void> {
+    await this.guard(async () => {
+      const pdf = await this.api.report(this.sessionId, this.token);
+      saveBlob(pdf, `proctor-report-${this.sessionId}.pdf`);
+    });
+  }
+
+  ngOnDestroy(): void {
+    if (this.statsTimer !== null) {
+      clearInterval(this.statsTimer);
+    }
+    const shot = this.snapshot();
+    if (shot) {
+      URL.revokeObjectURL(shot.url);
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    const [info, events] = await Promise.all([
+      this.api.session(this.sessionId, this.token),
+      this.api.events(this.sessionId, this.token),
+    ]);
+    this.info.set(info);
+    this.setScore(info.score.score, info.score.breakdown);
+    this.events.update((held) => events.reduce(upsertEvent, held));
+  }
+
+  private async onJoined(ack: Ack, rejoin: boolean, config: Promise<ClientConfig>): Promise<void> {
+    this.participants.set((ack['participants'] as Participant[] | undefined) ?? []);
+    const session = ack['session'] as SessionInfo | undefined;
+    if (session?.score) {
+      this.info.set(session);
+      this.setScore(session.score.score, session.score.breakdown);
+    }
+    if (!rejoin) {
+      this.rtc.startReceiver({
+        iceServers: (await config).ice_servers,
+        send: (data) => this.socket.send('signal', { session_id: this.sessionId, data }),
+      });
+    } else {
+      // Catch up on what happened while disconnected, and let the candidate reconnect video.
+      void this.refresh().catch(() => undefined);
+      this.rtc.announce();
+    }
+  }
+
+  private addEvent(event: ProctorEvent, isNew: boolean): void {
+    if (event.session_id !== this.sessionId) {
+      return;
+    }
+    this.events.update((list) => upsertEvent(list, event));
+    if (isNew) {
+      this.latest.set(event);
+    }
+  }
+
+  private setScore(score: number, breakdown: ScoreItem[]): void {
+    this.score.set(score);
+    this.breakdown.set(breakdown ?? []);
+  }
+
+  private showSnapshot(s: SnapshotImage): void {
+    const previous = this.snapshot();
+    if (previous) {
+      URL.revokeObjectURL(previous.url);
+    }
+    const bytes = s.image instanceof Uint8Array ? s.image : new Uint8Array(s.image);
+    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'image/jpeg' }));
+    this.snapshot.set({ url, timestamp: s.timestamp });
+    this.snapshotPending.set(false);
+  }
+
+  private async pollStats(): Promise<void> {
+    try {
+      this.stats.set(await this.rtc.stats());
+    } catch {
+      this.stats.set(null);
+    }
+  }
+
+  private async guard(action: () => Promise<void>): Promise<void> {
+    this.busy.set(true);
+    this.error.set(null);
+    try {
+      await action();
+    } catch (error) {
+      this.error.set(describeError(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+}
