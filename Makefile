@@ -50,8 +50,11 @@ test: install models web system-deps lint
 	@if [ -f web/package.json ]; then $(MAKE) --no-print-directory -C web test; fi
 	$(BIN)/pytest -q -ra
 
+# Scores the pipeline on ../shared/evalset; YOLOX-Nano from ../shared/models runs beside it.
+YOLOX_NANO := ../shared/models/yolox_nano.onnx
 eval: install models
-	$(BIN)/proctor eval ../shared/evalset --write docs/EVALUATION.md
+	$(BIN)/proctor eval ../shared/evalset --write docs/EVALUATION.md \
+	  $(if $(wildcard $(YOLOX_NANO)),--compare-yolox $(YOLOX_NANO))
 
 bench: install models
 	$(BIN)/python -m bench.vision --write docs/PERFORMANCE.md

@@ -40,11 +40,13 @@ def live(tmp_path: Path, sqlite_url: str, web_build: Path) -> Iterator[LiveServe
 
 def test_service_endpoints(live: LiveServer) -> None:
     with httpx.Client(base_url=live.url) as http:
-        assert http.get("/healthz").json() == {
+        health = http.get("/healthz").json()
+        assert health == {
             "status": "ok",
             "database": "ok",
             "redis": "off",
             "analysis": "live analysis is off",
+            "node": live.ctx.node_id,
         }
         config = http.get("/client-config").json()
         assert config["frame_interval_ms"] == 1000 and config["ice_servers"] == []
@@ -55,7 +57,7 @@ def test_service_endpoints(live: LiveServer) -> None:
             "retention_days",
             "chunk_interval_ms",
         } <= set(config)
-        assert "proctor_frames_received_total 0" in http.get("/metrics").text
+        assert "proctor_frames_received_total 0.0" in http.get("/metrics").text
         assert http.get("/docs").status_code == 200
         paths = http.get("/openapi.json").json()["paths"]
         assert {"/start-session", "/log", "/upload-video", "/report/{session_id}"} <= set(paths)

@@ -130,3 +130,18 @@ def test_finish_ends_every_open_event() -> None:
         ("end", "object_detected:laptop", 3.0),
     ]
     assert rules.active == [] and rules.finish(4.0) == []
+
+
+def test_a_steady_weak_object_never_starts_an_event_but_sustains_one() -> None:
+    weak = [(float(t), obs(objects=[("cell_phone", 0.25)])) for t in range(10)]
+    assert run(SessionRules(RuleConfig(confirm_score=0.3)), weak) == []
+
+    rules = SessionRules(RuleConfig(confirm_score=0.3))
+    frames = [
+        (0.0, obs(objects=[("cell_phone", 0.32)])),
+        (1.0, obs(objects=[("cell_phone", 0.25)])),
+    ]
+    frames += [(float(t), obs(objects=[("cell_phone", 0.22)])) for t in range(2, 8)]
+    out = run(rules, frames)
+    assert [(x.kind, x.detail, x.at) for x in out] == [("start", "cell_phone", 0.0)]
+    assert rules.active == ["object_detected:cell_phone"]

@@ -16,9 +16,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from proctor import __version__
 from proctor.api import events, reports, sessions, system, videos
+from proctor.api.headers import SecurityHeaders
 from proctor.config import Settings, get_settings
 from proctor.realtime import server
 from proctor.realtime.context import AppContext
+from proctor.retention import RetentionTask
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +40,19 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await ctx.start()
+        retention = RetentionTask(
+            ctx.engine,
+            ctx.sessions,
+            ctx.storage,
+            days=settings.retention_days,
+            interval_s=settings.retention_check_seconds,
+        )
+        retention.start()
+        app.retention = retention  # for tests that watch it run
         try:
             yield
         finally:
+            await retention.stop()
             await ctx.stop()
 
     api = FastAPI(
@@ -57,6 +69,13 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type", "Range"],
         )
+    # Added last, so it is outermost: CORS answers and errors carry the headers too.
+    api.add_middleware(
+        SecurityHeaders,
+        index_html=settings.web_dir.resolve() / "index.html",
+        public_url=settings.public_url,
+        hsts_seconds=settings.hsts_seconds,
+    )
     _error_handlers(api)
     for module in (sessions, events, videos, reports, system):
         api.include_router(module.router)
@@ -97,8 +116,12 @@ def _web_routes(api: FastAPI, web_dir: Path) -> None:
 
     @api.get("/{path:path}", include_in_schema=False)
     def web_file(path: str) -> Any:
-        candidate = (root / path).resolve()
-        if candidate.is_relative_to(root) and candidate.is_file():
+        try:
+            candidate = (root / path).resolve()
+            found = candidate.is_relative_to(root) and candidate.is_file()
+        except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+            found = False
+        if found:
             return FileResponse(candidate)
         if path.startswith(SPA_PREFIXES):
             return index()

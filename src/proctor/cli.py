@@ -12,7 +12,9 @@ from proctor.commands import COMMAND_MODULES
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="proctor", description="Remote proctoring server and tools")
+    parser = argparse.ArgumentParser(
+        prog="proctor", description="Remote proctoring server and tools"
+    )
     parser.add_argument("--version", action="version", version=f"proctor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SCORE_WEIGHTS: dict[str, float] = {
     "no_face_detected": 5.0,
@@ -40,6 +43,14 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("REDIS_URL", "PROCTOR_REDIS_URL")
     )
     redis_channel: str = "proctor-socketio"  # Socket.IO pub/sub channel shared by the servers
+    # Scaled out: this server's name among the nodes (default: host, pid and a random suffix),
+    # and how often it tells Redis it is alive (presence of a node silent 3 times as long expires)
+    node_id: str = Field(default="", max_length=100)
+    node_heartbeat_seconds: float = Field(default=5.0, ge=0.2, le=300)
+
+    # Logs: one JSON object per line, or plain text
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     models_dir: Path = Field(default_factory=_default_models_dir)
 
     # Object detector: a registry name, optionally with a model file and label map for ONNX models
@@ -71,9 +82,11 @@ class Settings(BaseSettings):
     # Integrity score: deduction per event of each type
     score_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS))
 
-    # HTTP
-    cors_origins: list[str] = Field(default_factory=list)
+    # HTTP. CORS is closed unless origins are listed (comma-separated or a JSON list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_url: str | None = None
+    # Strict-Transport-Security max-age on answers served over HTTPS (0: not sent)
+    hsts_seconds: int = Field(default=31_536_000, ge=0, le=10 * 31_536_000)
     web_dir: Path = Path("web/dist/proctor/browser")
     metrics_public: bool = True
 
@@ -83,11 +96,17 @@ class Settings(BaseSettings):
     frame_burst: int = Field(default=10, ge=1, le=1000)
     message_rate_per_s: float = Field(default=20.0, gt=0, le=1000)
     message_burst: int = Field(default=40, ge=1, le=10_000)
+    # Chat has its own, lower limit: a flood of messages is refused before it is stored and sent
+    chat_rate_per_s: float = Field(default=2.0, gt=0, le=1000)
+    chat_burst: int = Field(default=10, ge=1, le=10_000)
 
     # Event rules: how long a condition must hold before it starts, and be clear before it ends
     rule_start_seconds: float = Field(default=0.8, ge=0, le=60)
     rule_clear_seconds: float = Field(default=2.0, ge=0, le=60)
     phone_strong_score: float = Field(default=0.5, gt=0, le=1.0)
+    # An object event starts only once some frame reached this score (the detector's own,
+    # lower threshold then keeps it going): a steady weak false positive is not an alert.
+    object_confirm_score: float = Field(default=0.3, gt=0, le=1.0)
 
     # What the candidate is told (event types); the default lets them fix a hidden face
     candidate_notices: list[str] = Field(default_factory=lambda: ["no_face_detected"])
@@ -99,7 +118,10 @@ class Settings(BaseSettings):
     frame_width: int = Field(default=640, ge=64, le=4096)
     frame_height: int = Field(default=480, ge=64, le=4096)
     jpeg_quality: float = Field(default=0.7, gt=0, le=1.0)
+    # Sessions (rows and files) are deleted this many days after they end; the server checks
+    # every retention_check_seconds (daily), `proctor purge` does it on demand
     retention_days: int = Field(default=30, ge=1, le=3650)
+    retention_check_seconds: float = Field(default=86_400.0, ge=0.1, le=30 * 86_400)
     chunk_interval_ms: int = Field(default=5000, ge=500, le=600_000)
 
     @field_validator("score_weights")
@@ -118,12 +140,27 @@ class Settings(BaseSettings):
             raise ValueError(f"object thresholds must be in (0, 1]: {bad}")
         return value
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [o.strip() for o in text.split(",") if o.strip()]
+        return value
+
     @field_validator("cors_origins")
     @classmethod
     def _no_wildcard_origin(cls, value: list[str]) -> list[str]:
         if "*" in value:
             raise ValueError("a wildcard CORS origin is refused: list the allowed origins")
-        return value
+        origins = [o.rstrip("/") for o in value]
+        for origin in origins:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return origins
 
     @model_validator(mode="after")
     def _onnx_model_needs_file(self) -> Settings:

@@ -5,7 +5,9 @@ has a tracker. It starts an event only when the condition held in ``start_frames
 last ``window_frames`` evaluations and for at least ``start_seconds`` (debounce: a one-frame
 glitch is not an event), and ends it only after ``clear_seconds`` without it (hysteresis: a
 10-second look-away is one event with a duration). Objects are judged on the frames where the
-object detector ran; one frame at ``strong_score`` or more is enough on its own.
+object detector ran; one frame at ``strong_score`` or more is enough on its own, and an object
+event needs at least one frame at ``confirm_score`` (two thresholds: the detector's low one keeps
+an event going, the higher one starts it, so a steady weak false positive never becomes an event).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class RuleConfig:
     object_window_frames: int = 3
     object_clear_frames: int = 2
     strong_score: float = 0.5
+    confirm_score: float = 0.3
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RuleConfig:
@@ -44,6 +47,7 @@ class RuleConfig:
             start_seconds=settings.rule_start_seconds,
             clear_seconds=settings.rule_clear_seconds,
             strong_score=settings.phone_strong_score,
+            confirm_score=settings.object_confirm_score,
         )
 
 
@@ -71,6 +75,7 @@ class _Tracker:
     start_seconds: float
     clear_frames: int
     allow_strong: bool = False
+    needs_confirm: bool = False
     history: deque[bool] = field(init=False)
     streak_start: float | None = None
     active: bool = False
@@ -111,7 +116,8 @@ class _Tracker:
         assert self.streak_start is not None
         held = trues >= self.start_frames and t - self.streak_start >= self.start_seconds
         strong = self.allow_strong and score is not None and score >= cfg.strong_score
-        if not (held or strong):
+        confirmed = not self.needs_confirm or (self.best_score or 0.0) >= cfg.confirm_score
+        if not ((held and confirmed) or strong):
             return None
         self.active = True
         confidence = None if self.best_score is None else round(self.best_score, 3)
@@ -160,6 +166,7 @@ class SessionRules:
                 0.0,
                 cfg.object_clear_frames,
                 allow_strong=label != EXTRA_PERSON,
+                needs_confirm=label != EXTRA_PERSON,
             )
 
         self._faces = {t: face_tracker(t) for t in (NO_FACE, MULTIPLE_FACES, LOOKING_AWAY)}

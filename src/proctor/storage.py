@@ -116,6 +116,57 @@ class Storage:
     def drop_chunks(self, session_id: str) -> None:
         shutil.rmtree(self.chunks_dir / _safe_id(session_id), ignore_errors=True)
 
+    # Deleting a session's files (retention, or the interviewer's DELETE)
+    def session_files(self, session_id: str) -> dict[str, list[Path]]:
+        """Every file of a session, by kind: ``evidence``, ``videos`` and ``chunks``."""
+        sid = _safe_id(session_id)
+        return {
+            "evidence": _files(self.evidence_dir / sid),
+            "videos": sorted(p for p in self.videos_dir.glob(f"{sid}-*") if p.is_file()),
+            "chunks": _files(self.chunks_dir / sid),
+        }
+
+    def delete_session_files(self, session_id: str) -> None:
+        """Remove the session's files and folders; files already gone are no error."""
+        sid = _safe_id(session_id)
+        for path in self.session_files(sid)["videos"]:
+            path.unlink(missing_ok=True)
+        for folder in (self.evidence_dir / sid, self.chunks_dir / sid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def orphans(self, known: set[str], older_than: float) -> dict[str, list[Path]]:
+        """Files of sessions the database no longer has, last written before ``older_than``
+        (a Unix time): left by an interrupted delete, or by another server's."""
+        found: dict[str, list[Path]] = {}
+        for folder in (self.evidence_dir, self.chunks_dir):
+            for sub in folder.iterdir() if folder.is_dir() else ():
+                if sub.is_dir() and sub.name not in known:
+                    old = [p for p in _files(sub) if _mtime(p) < older_than]
+                    if old and len(old) == len(_files(sub)):
+                        found[sub.name] = found.get(sub.name, []) + old
+        for path in self.videos_dir.glob("*-*.*") if self.videos_dir.is_dir() else ():
+            sid = path.name.split("-", 1)[0]
+            if path.is_file() and sid not in known and _mtime(path) < older_than:
+                found.setdefault(sid, []).append(path)
+        return found
+
+    def stale_uploads(self, older_than: float) -> list[Path]:
+        """Temporary upload files an interrupted request left behind."""
+        return [p for p in _files(self.tmp_dir) if _mtime(p) < older_than]
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")  # gone meanwhile: never counted as old
+
 
 def _copy(src: BinaryIO, dst: BinaryIO) -> int:
     total = 0

@@ -15,6 +15,7 @@ import pypdf
 import pytest
 
 from tests.conftest import require
+from tests.fuzz.images import patch_sof
 from tests.server_fixtures import LiveServer, bearer, start_session
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
@@ -145,10 +146,13 @@ async def test_undecodable_jpeg_is_counted_and_the_session_goes_on(
     live = vision_server
     good = (evalset / NO_FACE_FRAME).read_bytes()
     truncated = good[: len(good) // 2]  # starts like a JPEG, ends too early
+    twelve_bit = patch_sof(good, precision=12)  # a sound header, data no decoder here reads
     with httpx.Client(base_url=live.url, timeout=120) as http:
         s, interviewer, candidate = await joined(live, http, peers)
         sid = s["session_id"]
         ack = await candidate.call("frame", {"session_id": sid, "image": truncated})
+        assert ack["ok"] is False and "truncated" in ack["error"]  # seen from the header
+        ack = await candidate.call("frame", {"session_id": sid, "image": twelve_bit})
         assert ack["ok"] is True  # refused later, by the decoder in the worker
         stats = live.ctx.live.stats
         for _ in range(200):

@@ -46,6 +46,9 @@ def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("missing token: send Authorization: Bearer <token>")
     principal = repo.principal_for_token(db, credentials.credentials)
+    # End the read so the request holds no pooled connection while it awaits other work
+    # (many concurrent requests would otherwise exhaust the pool and wait on each other).
+    db.rollback()
     if principal is None:
         raise _unauthorized("invalid token")
     return principal

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi import Path as PathParam
 
 from proctor.api.deps import AnyToken, Ctx, Db, Interviewer, check_access
+from proctor.api.errors import AUTH, errors
 from proctor.api.responses import EventOut
 from proctor.api.schemas import BROWSER_TYPES, EventType, LogIn
 from proctor.api.views import event_json
@@ -20,7 +21,12 @@ router = APIRouter(tags=["events"])
 MAX_DB_INT = 2**31 - 1  # event ids are 32-bit integers in PostgreSQL
 
 
-@router.post("/log", status_code=status.HTTP_201_CREATED, response_model=EventOut)
+@router.post(
+    "/log",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EventOut,
+    responses=errors(*AUTH, 404, 409),
+)
 async def log_event(body: LogIn, ctx: Ctx, principal: AnyToken) -> dict[str, Any]:
     """Store an event from the candidate's browser or the interviewer; the same ``client_id``
     again returns the stored one."""
@@ -56,7 +62,7 @@ async def log_event(body: LogIn, ctx: Ctx, principal: AnyToken) -> dict[str, Any
     return event
 
 
-@router.get("/sessions/{session_id}/events", response_model=list[EventOut])
+@router.get("/sessions/{session_id}/events", response_model=list[EventOut], responses=errors(*AUTH))
 def list_events(
     session_id: str,
     db: Db,
@@ -73,7 +79,7 @@ def list_events(
 @router.get(
     "/sessions/{session_id}/events/{event_id}/evidence",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    responses={200: {"content": {"image/jpeg": {}}}, **errors(*AUTH, 404)},
 )
 def evidence(
     session_id: str,

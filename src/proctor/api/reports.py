@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Response
 from sqlalchemy.orm import Session
 
 from proctor.api.deps import Ctx, Db, Interviewer
+from proctor.api.errors import AUTH, errors
 from proctor.api.views import session_weights
 from proctor.db import repo
 from proctor.db.models import utcnow
@@ -50,7 +51,7 @@ def build_report_data(ctx: AppContext, db: Session, session_id: str) -> ReportDa
 @router.get(
     "/report/{session_id}",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **errors(*AUTH, 404)},
 )
 def report(session_id: str, ctx: Ctx, db: Db, _: Interviewer) -> Response:
     """The session's PDF report: score, timeline with evidence, chat transcript."""

@@ -88,6 +88,7 @@ class HealthOut(BaseModel):
     database: Literal["ok", "down"]
     redis: Literal["ok", "down", "off"]
     analysis: str
+    node: str
 
 
 class ClientConfigOut(BaseModel):

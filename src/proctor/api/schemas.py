@@ -69,18 +69,22 @@ class CompleteVideoIn(Strict):
     mime: Literal["video/webm", "video/mp4"] | None = None
 
 
-# Socket.IO payloads
-class JoinIn(BaseModel):
+# Socket.IO payloads: strict, so bytes or numbers where text belongs are refused, not coerced
+class SocketIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+
+class JoinIn(SocketIn):
     session_id: SessionId
     role: Literal["interviewer", "candidate"]
     name: Name | None = None
 
 
-class SessionOnlyIn(BaseModel):
+class SessionOnlyIn(SocketIn):
     session_id: SessionId
 
 
-class ChatIn(BaseModel):
+class ChatIn(SocketIn):
     session_id: SessionId
     message: Annotated[str, StringConstraints(min_length=1)]
 
@@ -92,7 +96,7 @@ class ChatIn(BaseModel):
         return value
 
 
-class EventIn(BaseModel):
+class EventIn(SocketIn):
     session_id: SessionId
     type: EventType
     detail: Detail = ""
@@ -100,6 +104,6 @@ class EventIn(BaseModel):
     ts: Annotated[float, Field(ge=0)] | None = None
 
 
-class SignalIn(BaseModel):
+class SignalIn(SocketIn):
     session_id: SessionId
     data: dict[str, object]

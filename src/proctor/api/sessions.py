@@ -1,12 +1,15 @@
-"""Sessions: start or resume, read, end, re-calibrate."""
+"""Sessions: start or resume, read, end, re-calibrate, delete."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
+from proctor import retention
 from proctor.api.deps import Ctx, Db, Interviewer, Member, OptionalToken, check_access
+from proctor.api.errors import AUTH, errors
 from proctor.api.responses import CalibrateOut, SessionOut, StartSessionOut
 from proctor.api.schemas import StartSessionIn
 from proctor.db import repo
@@ -24,7 +27,15 @@ def _links(
     }
 
 
-@router.post("/start-session", status_code=status.HTTP_201_CREATED, response_model=StartSessionOut)
+@router.post(
+    "/start-session",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StartSessionOut,
+    responses={
+        200: {"model": StartSessionOut, "description": "Resumed"},
+        **errors(*AUTH, 404, 409),
+    },
+)
 def start_session(
     body: StartSessionIn,
     request: Request,
@@ -70,15 +81,21 @@ def start_session(
     }
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut)
-def get_session(session_id: str, ctx: Ctx, db: Db, _: Interviewer) -> dict[str, Any]:
-    resource = ctx.session_resource(db, session_id)
+@router.get("/sessions/{session_id}", response_model=SessionOut, responses=errors(*AUTH, 404))
+async def get_session(session_id: str, ctx: Ctx, _: Interviewer) -> dict[str, Any]:
+    participants = await ctx.hub.participants(session_id, with_sid=False)  # on every node
+
+    def load() -> dict[str, Any] | None:
+        with ctx.sessions() as db:
+            return ctx.session_resource(db, session_id, participants)
+
+    resource = await anyio.to_thread.run_sync(load)
     if resource is None:
         raise HTTPException(404, "unknown session")
     return resource
 
 
-@router.post("/sessions/{session_id}/end", response_model=SessionOut)
+@router.post("/sessions/{session_id}/end", response_model=SessionOut, responses=errors(*AUTH, 404))
 async def end_session(session_id: str, ctx: Ctx, _: Interviewer) -> dict[str, Any]:
     """End the session: open events end, the room is told. Ending twice is harmless."""
     resource = await ctx.end_session(session_id)
@@ -91,8 +108,33 @@ async def end_session(session_id: str, ctx: Ctx, _: Interviewer) -> dict[str, An
     "/sessions/{session_id}/calibrate",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=CalibrateOut,
+    responses=errors(*AUTH),
 )
 async def calibrate(session_id: str, ctx: Ctx, _: Member) -> dict[str, Any]:
     """The next seconds of frames set the candidate's neutral head pose again."""
-    ctx.live.calibrate(session_id)
+    await ctx.calibrate(session_id)
     return {"session_id": session_id, "calibrating": True}
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=errors(*AUTH, 404, 409),
+)
+async def delete_session(session_id: str, ctx: Ctx, _: Interviewer) -> Response:
+    """Delete the session and all of its data: events, chat, evidence images, the recording
+    and upload chunks. Its tokens stop working. Only an ended session can be deleted, so
+    nothing is being recorded into it meanwhile."""
+
+    def delete() -> None:
+        with ctx.sessions() as db:
+            row = repo.get_session(db, session_id)
+            if row is None:
+                raise HTTPException(404, "unknown session")
+            if row.status != "ended":
+                raise HTTPException(409, "end the session first (POST /sessions/{id}/end)")
+        retention.delete_session(ctx.sessions, ctx.storage, session_id)
+
+    await anyio.to_thread.run_sync(delete)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

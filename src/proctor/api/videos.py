@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette import status
 
 from proctor.api.deps import AnyToken, Ctx, Interviewer, Member, check_access
+from proctor.api.errors import AUTH, errors
 from proctor.api.responses import ChunkOut, CompleteOut, VideoOut
 from proctor.api.schemas import CompleteVideoIn
 from proctor.api.upload import receive_body, receive_file
@@ -78,6 +79,7 @@ CHUNK_BODY: dict[str, Any] = {
     "/upload-video",
     status_code=status.HTTP_201_CREATED,
     response_model=VideoOut,
+    responses=errors(400, *AUTH, 404, 413, 415),
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_video(request: Request, ctx: Ctx, principal: AnyToken) -> dict[str, Any]:
@@ -108,6 +110,7 @@ async def upload_video(request: Request, ctx: Ctx, principal: AnyToken) -> dict[
     "/sessions/{session_id}/video/chunks/{index}",
     status_code=status.HTTP_201_CREATED,
     response_model=ChunkOut,
+    responses=errors(*AUTH, 413),
     openapi_extra=CHUNK_BODY,
 )
 async def put_chunk(
@@ -118,9 +121,19 @@ async def put_chunk(
     _: Member,
 ) -> dict[str, Any]:
     """Store chunk ``index``; sending the same index again replaces it."""
+    limit = ctx.settings.max_video_bytes
+
+    def stored_bytes() -> int:
+        with ctx.sessions() as db:
+            return repo.chunk_bytes(db, session_id, excluding=index)
+
+    # All chunks together are one recording: its limit bounds their sum, not each chunk.
+    room = limit - await anyio.to_thread.run_sync(stored_bytes)
+    if room <= 0:
+        raise HTTPException(413, f"the recording's chunks pass its limit ({limit} bytes)")
     tmp = ctx.storage.new_upload_tmp()
     try:
-        size, _head = await receive_body(request, tmp, limit=ctx.settings.max_video_bytes)
+        size, _head = await receive_body(request, tmp, limit=room)
         if size == 0:
             raise HTTPException(422, "chunk is empty")
 
@@ -139,6 +152,7 @@ async def put_chunk(
     "/sessions/{session_id}/video/complete",
     status_code=status.HTTP_201_CREATED,
     response_model=CompleteOut,
+    responses=errors(*AUTH, 409, 413, 415),
 )
 async def complete(session_id: str, body: CompleteVideoIn, ctx: Ctx, _: Member) -> dict[str, Any]:
     """Join chunks 0..N-1 in order into the session's recording."""
@@ -181,7 +195,11 @@ async def complete(session_id: str, body: CompleteVideoIn, ctx: Ctx, _: Member) 
 @router.get(
     "/sessions/{session_id}/video",
     response_class=Response,
-    responses={200: {"content": {"video/webm": {}, "video/mp4": {}}}, 206: {}, 416: {}},
+    responses={
+        200: {"content": {"video/webm": {}, "video/mp4": {}}},
+        206: {"description": "Part of the video", "content": {"video/webm": {}, "video/mp4": {}}},
+        **errors(*AUTH, 404, 416),
+    },
 )
 def get_video(session_id: str, request: Request, ctx: Ctx, _: Interviewer) -> Response:
     """The recording; ``Range: bytes=a-b`` answers 206 for seeking."""

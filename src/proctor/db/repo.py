@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -271,3 +271,45 @@ def clear_chunks(db: Session, session_id: str) -> None:
     ).scalars():
         db.delete(row)
     db.commit()
+
+
+def chunk_bytes(db: Session, session_id: str, *, excluding: int | None = None) -> int:
+    """Bytes of the session's stored chunks (but chunk ``excluding``, about to be replaced)."""
+    query = select(func.coalesce(func.sum(VideoChunkRow.size), 0)).where(
+        VideoChunkRow.session_id == session_id
+    )
+    if excluding is not None:
+        query = query.where(VideoChunkRow.index != excluding)
+    return int(db.execute(query).scalar_one())
+
+
+# Retention
+def expired_session_ids(db: Session, cutoff: datetime) -> list[str]:
+    """Sessions that ended before ``cutoff``, or never ended and started before it."""
+    last = func.coalesce(SessionRow.ended_at, SessionRow.started_at)
+    return list(
+        db.execute(select(SessionRow.session_id).where(last < cutoff).order_by(last)).scalars()
+    )
+
+
+def all_session_ids(db: Session) -> set[str]:
+    return set(db.execute(select(SessionRow.session_id)).scalars())
+
+
+def row_counts(db: Session, session_id: str) -> dict[str, int]:
+    """How many events, chat messages and upload chunks the session has."""
+    counts = {}
+    for key, model in (("events", EventRow), ("chat", ChatRow), ("chunks", VideoChunkRow)):
+        query = select(func.count()).select_from(model).where(model.session_id == session_id)
+        counts[key] = int(db.execute(query).scalar_one())
+    return counts
+
+
+def delete_session(db: Session, session_id: str) -> bool:
+    """Delete the session and its rows (children first, whatever the foreign keys do);
+    False when it was already gone."""
+    for model in (VideoChunkRow, ChatRow, EventRow):
+        db.execute(delete(model).where(model.session_id == session_id))
+    gone = db.execute(delete(SessionRow).where(SessionRow.session_id == session_id))
+    db.commit()
+    return bool(gone.rowcount)  # type: ignore[attr-defined]

@@ -140,12 +140,19 @@ class FaceEvaluation:
 
 
 def analyze_manifest(
-    pipeline: Pipeline, directory: Path, rows: Sequence[ManifestRow], neutral: NeutralPose | None
+    pipeline: Pipeline,
+    directory: Path,
+    rows: Sequence[ManifestRow],
+    neutral: NeutralPose | None,
+    *,
+    run_objects: bool = False,
 ) -> dict[str, Observation]:
-    """Each manifest image through the pipeline (faces only; objects are not run)."""
+    """Each manifest image through the pipeline (faces only unless ``run_objects``)."""
     return {
         row.file: pipeline.analyze_bytes(
-            (directory / "images" / row.file).read_bytes(), neutral=neutral, run_objects=False
+            (directory / "images" / row.file).read_bytes(),
+            neutral=neutral,
+            run_objects=run_objects,
         )
         for row in rows
     }

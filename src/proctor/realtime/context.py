@@ -1,7 +1,10 @@
-"""Everything one app instance holds: settings, database, storage, Socket.IO hub, analysis."""
+"""Everything one app instance holds: settings, database, storage, Socket.IO hub, analysis,
+the cluster link and the metrics."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -18,10 +21,14 @@ from proctor.db import repo
 from proctor.db.engine import make_engine, make_sessionmaker
 from proctor.db.migrate import upgrade
 from proctor.db.models import utcnow
+from proctor.observability.logs import default_node_id
+from proctor.observability.metrics import Metrics
+from proctor.realtime.cluster import Cluster
 from proctor.realtime.hub import Hub
 from proctor.realtime.live import LiveAnalysis
 from proctor.realtime.pool import AnalysisPool
 from proctor.realtime.recorder import Recorder
+from proctor.realtime.redis_manager import ResilientRedisManager
 from proctor.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -31,6 +38,9 @@ log = logging.getLogger(__name__)
 class AppContext:
     settings: Settings
     sio: socketio.AsyncServer
+    node_id: str = field(init=False)
+    cluster: Cluster = field(init=False)
+    metrics: Metrics = field(init=False)
     engine: Engine = field(init=False)
     sessions: sessionmaker[Session] = field(init=False)
     storage: Storage = field(init=False)
@@ -40,26 +50,64 @@ class AppContext:
     live: LiveAnalysis = field(init=False)
     ended: set[str] = field(default_factory=set)
     _status_checked: dict[str, float] = field(default_factory=dict)
+    _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.node_id = self.settings.node_id or default_node_id()
+        self.cluster = Cluster(self.settings, self.node_id)
+        if isinstance(self.sio.manager, ResilientRedisManager):
+            self.sio.manager.health = self.cluster.health  # one view of Redis for the node
+        self.metrics = Metrics()
         self.engine = make_engine(self.settings.resolved_database_url)
         self.sessions = make_sessionmaker(self.engine)
         self.storage = Storage(self.settings.data_dir)
-        self.hub = Hub(self.sio, self.settings)
-        self.recorder = Recorder(self.settings, self.sessions, self.storage, self.hub)
+        self.hub = Hub(self.sio, self.settings, self.cluster)
+        self.recorder = Recorder(self.settings, self.sessions, self.storage, self.hub, self.metrics)
         self.pool = AnalysisPool(self.settings)
-        self.live = LiveAnalysis(self.settings, self.pool, self.recorder)
+        self.live = LiveAnalysis(self.settings, self.pool, self.recorder, self.metrics)
+        self.cluster.on_control = self._on_control
+        self.cluster.on_presence_lost = self.hub.emit_presence
+        self.cluster.local_entries = self.hub.local_entries
+        self.metrics.bind(self)
 
     async def start(self) -> None:
-        """Prepare the data dir, upgrade the database, start and warm up the analysis pool."""
+        """Prepare the data dir, upgrade the database, join the cluster, start and warm up the
+        analysis pool."""
         await anyio.to_thread.run_sync(self.storage.prepare)
         await anyio.to_thread.run_sync(upgrade, self.engine)
+        await self.cluster.start()
+        self._background.append(asyncio.create_task(self.metrics.watch_event_loop()))
         await self.pool.start()
+        log.info(
+            "node %s ready: %d analysis workers, redis %s",
+            self.node_id,
+            self.pool.workers if self.pool.ready else 0,
+            self.cluster.health.state,
+        )
 
     async def stop(self) -> None:
         await self.live.shutdown()
+        for task in self._background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.cluster.stop()
         await anyio.to_thread.run_sync(self.pool.shutdown)
         self.engine.dispose()
+
+    async def _on_control(self, op: str, session_id: str) -> None:
+        """A message from another node about a session whose candidate may be here."""
+        if op == "calibrate":
+            self.live.calibrate(session_id)
+        elif op == "end":
+            self.ended.add(session_id)
+            await self.live.end_session(session_id)
+            await self.hub.disconnect_session(session_id)
+
+    async def calibrate(self, session_id: str) -> None:
+        """Re-take the neutral pose, on whichever node analyses the session."""
+        self.live.calibrate(session_id)
+        await self.cluster.publish("calibrate", session_id)
 
     def db_ok(self) -> bool:
         try:
@@ -70,12 +118,18 @@ class AppContext:
             log.exception("database check failed")
             return False
 
-    def session_resource(self, db: Session, session_id: str) -> dict[str, Any] | None:
+    def session_resource(
+        self, db: Session, session_id: str, participants: list[dict[str, str]] | None = None
+    ) -> dict[str, Any] | None:
+        """The session as JSON; ``participants`` from ``hub.participants`` (default: this
+        node's)."""
         row = repo.get_session(db, session_id)
         if row is None:
             return None
-        participants = self.hub.participants(session_id, with_sid=False)
-        return session_json(self.settings, row, repo.event_types(db, session_id), participants)
+        if participants is None:
+            participants = self.hub.local_participants(session_id)
+        people = [{"role": p["role"], "name": p["name"]} for p in participants]
+        return session_json(self.settings, row, repo.event_types(db, session_id), people)
 
     async def refresh_status(self, session_id: str) -> None:
         """Learn, at most every few seconds, whether another server ended the session."""
@@ -110,12 +164,14 @@ class AppContext:
         self.ended.add(session_id)
         if changed:
             await self.live.end_session(session_id)
+            await self.cluster.publish("end", session_id)  # the candidate's node stops at once
             await self.recorder.close_all_open(session_id, utcnow())
             await self.hub.disconnect_session(session_id)
             await self.hub.emit_session_ended(session_id, ended_at)
+        participants = await self.hub.participants(session_id, with_sid=False)
 
         def resource() -> dict[str, Any] | None:
             with self.sessions() as db:
-                return self.session_resource(db, session_id)
+                return self.session_resource(db, session_id, participants)
 
         return await anyio.to_thread.run_sync(resource)

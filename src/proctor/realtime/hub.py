@@ -2,6 +2,7 @@
 
 Rooms per session: ``s:{id}`` (everyone), ``s:{id}:interviewer`` and ``s:{id}:candidate``.
 Interviewers get events and the score; candidates only the notices the session allows.
+Presence and snapshot requests span the nodes through the cluster (Redis) when there is one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import socketio
 
 from proctor.config import Settings
 from proctor.db.repo import Principal
+from proctor.realtime.cluster import Cluster
 from proctor.realtime.ratelimit import TokenBucket
 
 MAX_PENDING_SNAPSHOTS = 20
@@ -30,6 +32,7 @@ class Connection:
     principal: Principal
     frames: TokenBucket
     messages: TokenBucket
+    chats: TokenBucket
     name: str | None = None
     joined: bool = False
     session_name: str = ""
@@ -37,9 +40,10 @@ class Connection:
 
 
 class Hub:
-    def __init__(self, sio: socketio.AsyncServer, settings: Settings) -> None:
+    def __init__(self, sio: socketio.AsyncServer, settings: Settings, cluster: Cluster) -> None:
         self.sio = sio
         self.settings = settings
+        self.cluster = cluster
         self.connections: dict[str, Connection] = {}
         # Pending snapshot requests per session, so a candidate cannot push unasked images.
         self.snapshot_requests: dict[str, dict[str, None]] = {}
@@ -52,6 +56,7 @@ class Hub:
             principal,
             frames=TokenBucket(s.frame_rate_per_s, s.frame_burst),
             messages=TokenBucket(s.message_rate_per_s, s.message_burst),
+            chats=TokenBucket(s.chat_rate_per_s, s.chat_burst),
         )
         self.connections[sid] = conn
         return conn
@@ -59,14 +64,24 @@ class Hub:
     def disconnect(self, sid: str) -> Connection | None:
         return self.connections.pop(sid, None)
 
-    def participants(self, session_id: str, *, with_sid: bool = True) -> list[dict[str, str]]:
-        out = []
-        for c in self.connections.values():
-            if c.joined and c.principal.session_id == session_id:
-                item = {"role": c.principal.role, "name": c.name or ""}
-                if with_sid:
-                    item["sid"] = c.sid
-                out.append(item)
+    def local_participants(self, session_id: str) -> list[dict[str, str]]:
+        """Who is joined to the session on this node."""
+        return [_entry(c) for c in self.connections.values() if _in(c, session_id)]
+
+    def local_entries(self) -> list[tuple[str, dict[str, str]]]:
+        """Every joined connection of this node, to register again in Redis."""
+        return [(c.principal.session_id, _entry(c)) for c in self.connections.values() if c.joined]
+
+    async def participants(self, session_id: str, *, with_sid: bool = True) -> list[dict[str, str]]:
+        """Who is joined to the session on any live node (this node's only, without Redis)."""
+        found = self.local_participants(session_id)
+        mine = {p["sid"] for p in found}
+        remote = await self.cluster.remote_presence(session_id) or []
+        found += [p for p in remote if p.get("sid") not in mine]
+        out = [
+            {"role": p["role"], "name": p["name"], **({"sid": p["sid"]} if with_sid else {})}
+            for p in found
+        ]
         return sorted(out, key=lambda p: (p["role"] != "interviewer", p["name"]))
 
     async def join(self, conn: Connection, name: str) -> None:
@@ -74,12 +89,18 @@ class Hub:
         conn.name, conn.joined = name, True
         await self.sio.enter_room(conn.sid, room(session_id))
         await self.sio.enter_room(conn.sid, room(session_id, role))
+        await self.cluster.add_presence(session_id, _entry(conn))
         await self.emit_presence(session_id)
+
+    async def leave(self, conn: Connection) -> None:
+        """After a joined connection closed: tell the room who is left."""
+        await self.cluster.remove_presence(conn.principal.session_id, conn.sid)
+        await self.emit_presence(conn.principal.session_id)
 
     async def emit_presence(self, session_id: str) -> None:
         await self.sio.emit(
             "presence",
-            {"session_id": session_id, "participants": self.participants(session_id)},
+            {"session_id": session_id, "participants": await self.participants(session_id)},
             room=room(session_id),
         )
 
@@ -111,6 +132,8 @@ class Hub:
         )
 
     async def request_snapshot(self, session_id: str, request_id: str) -> None:
+        # Kept here and in Redis: the candidate may answer through another node.
+        await self.cluster.add_snapshot(session_id, request_id)
         pending = self.snapshot_requests.setdefault(session_id, {})
         pending[request_id] = None
         while len(pending) > MAX_PENDING_SNAPSHOTS:  # forget the oldest unanswered ones
@@ -121,12 +144,14 @@ class Hub:
             room=room(session_id, "candidate"),
         )
 
-    def claim_snapshot(self, session_id: str, request_id: str) -> bool:
+    async def claim_snapshot(self, session_id: str, request_id: str) -> bool:
+        """True once per request asked for on any node."""
         pending = self.snapshot_requests.get(session_id, {})
-        if request_id not in pending:
-            return False
-        del pending[request_id]
-        return True
+        claimed = await self.cluster.claim_snapshot(session_id, request_id)
+        if request_id in pending:
+            del pending[request_id]
+            return True
+        return claimed
 
     async def deliver_snapshot(self, payload: dict[str, Any]) -> None:
         await self.sio.emit("snapshot", payload, room=room(payload["session_id"], "interviewer"))
@@ -143,3 +168,11 @@ class Hub:
     async def disconnect_session(self, session_id: str) -> None:
         """Forget pending requests of an ended session."""
         self.snapshot_requests.pop(session_id, None)
+
+
+def _in(conn: Connection, session_id: str) -> bool:
+    return conn.joined and conn.principal.session_id == session_id
+
+
+def _entry(conn: Connection) -> dict[str, str]:
+    return {"role": conn.principal.role, "name": conn.name or "", "sid": conn.sid}

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from proctor.config import Settings
+from proctor.observability.logs import session_var
+from proctor.observability.metrics import Metrics
 from proctor.realtime.pool import AnalysisPool
 from proctor.realtime.recorder import Recorder
 from proctor.realtime.slots import FrameSlot, PendingFrame
@@ -57,37 +59,46 @@ class SessionAnalyzer:
         self.open: dict[str, int] = {}
         self.lock = asyncio.Lock()
         self.calibration = Calibration(live.settings.calibration_seconds)
+        self.objects_due = False
+        self.objects_task: asyncio.Task[None] | None = None
         self.task = asyncio.create_task(self._run(), name=f"analysis-{session_id}")
 
     async def _run(self) -> None:
+        session_var.set(self.session_id)  # this task's log lines name the session
         every = self.live.settings.object_every_n_frames
         while True:
             frame = await self.slot.take()
-            run_objects = self.frames % every == 0
+            self.objects_due |= self.frames % every == 0
             self.frames += 1
-            # Faces first and objects beside them (another worker): a slow object detector
-            # never delays a face event.
-            objects = (
-                asyncio.ensure_future(self.live.pool.detect_objects(frame.image))
-                if run_objects
-                else None
-            )
+            # Objects run beside the faces (another worker) and nothing waits for them: neither
+            # this frame's face events nor the next frame's faces. A frame whose turn comes while
+            # the last objects still run passes the turn on to the next frame.
+            objects = None
+            if self.objects_due and (self.objects_task is None or self.objects_task.done()):
+                self.objects_due = False
+                objects = asyncio.ensure_future(self._objects(frame))
             obs = await self._observe(frame, objects)
             if obs is None:
                 continue
+            if objects is not None:
+                self.objects_task = asyncio.create_task(self._judge_objects(objects, obs, frame))
             calibrating = self.calibration.observe(obs, frame.received_wall)
             await self._handle(
                 self.rules.observe(obs, frame.received_wall, calibrating=calibrating), frame
             )
-            if objects is not None:
-                try:
-                    found = await objects
-                except Exception as exc:
-                    self._failed(exc)
-                    continue
-                obs.objects, obs.objects_ran = found, True
-                obs.persons = sum(1 for d in found if d.label == "person")
-                await self._handle(self.rules.observe_objects(obs, frame.received_wall), frame)
+
+    async def _judge_objects(
+        self, objects: asyncio.Future[list[Detection]], obs: Observation, frame: PendingFrame
+    ) -> None:
+        try:
+            found = await objects
+        except Exception as exc:
+            # The frame counts as analysed (its faces were): log, but count no frame error.
+            log.warning("object detection failed: %r", exc, extra={"session_id": self.session_id})
+            return
+        obs.objects, obs.objects_ran = found, True
+        obs.persons = sum(1 for d in found if d.label == "person")
+        await self._handle(self.rules.observe_objects(obs, frame.received_wall), frame)
 
     async def _observe(
         self, frame: PendingFrame, objects: asyncio.Future[list[Detection]] | None
@@ -105,10 +116,18 @@ class SessionAnalyzer:
                     await objects
             self._failed(exc)
             return None
+        seconds = time.monotonic() - started
         stats.frames_analyzed += 1
-        stats.analysis_seconds += time.monotonic() - started
-        self.last_analysis_ms = (time.monotonic() - started) * 1000
+        stats.analysis_seconds += seconds
+        self.last_analysis_ms = seconds * 1000
+        self.live.metrics.analysis.labels("faces").observe(seconds)
         return obs
+
+    async def _objects(self, frame: PendingFrame) -> list[Detection]:
+        started = time.monotonic()
+        found = await self.live.pool.detect_objects(frame.image)
+        self.live.metrics.analysis.labels("objects").observe(time.monotonic() - started)
+        return found
 
     def _failed(self, exc: Exception) -> None:
         self.live.stats.frame_errors += 1
@@ -145,6 +164,7 @@ class SessionAnalyzer:
                         confidence=tr.confidence,
                         evidence_jpeg=frame.image if frame else None,
                         received_mono=frame.received_mono if frame else None,
+                        frame_ts=frame.client_ts if frame else None,
                     )
                     self.open[tr.key] = event["id"]
                     if "latency_ms" in event:
@@ -157,9 +177,11 @@ class SessionAnalyzer:
 
     async def stop(self) -> None:
         """Stop analysing and end every open event."""
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        for task in (self.task, self.objects_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self._apply(self.rules.finish(time.time()), None)
 
 
@@ -204,10 +226,17 @@ class Calibration:
 class LiveAnalysis:
     """Every session's analyzer, created at its first frame."""
 
-    def __init__(self, settings: Settings, pool: AnalysisPool, recorder: Recorder) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pool: AnalysisPool,
+        recorder: Recorder,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.settings = settings
         self.pool = pool
         self.recorder = recorder
+        self.metrics = metrics or Metrics()
         self.stats = LiveStats()
         self.sessions: dict[str, SessionAnalyzer] = {}
 
@@ -236,6 +265,7 @@ class LiveAnalysis:
         analyzer = self.sessions.get(session_id)
         if analyzer is not None:
             analyzer.calibration.restart()
+            log.info("calibration restarted", extra={"session_id": session_id})
 
     async def end_session(self, session_id: str) -> None:
         analyzer = self.sessions.pop(session_id, None)

@@ -12,6 +12,7 @@ from proctor.api.views import iso
 from proctor.db.models import utcnow
 from proctor.realtime.slots import PendingFrame
 from proctor.storage import is_jpeg
+from proctor.vision.frames import FrameError, check_header
 
 if TYPE_CHECKING:
     from proctor.realtime.context import AppContext
@@ -20,14 +21,19 @@ if TYPE_CHECKING:
 MAX_SIGNAL_BYTES = 64 * 1024
 
 
-def check_image(image: Any, limit: int) -> str | None:
-    """Why ``image`` is not an acceptable JPEG, or None."""
+def check_image(image: Any, limit: int, max_side: int) -> str | None:
+    """Why ``image`` is not an acceptable JPEG, or None. Only the header is read: a truncated
+    file or one claiming huge dimensions is refused here, before it reaches a decoder."""
     if not isinstance(image, bytes | bytearray):
         return "image must be JPEG bytes"
     if len(image) > limit:
         return f"image too large: {len(image)} bytes (limit {limit})"
     if not is_jpeg(bytes(image)):
         return "image is not a JPEG"
+    try:
+        check_header(bytes(image), max_bytes=limit, max_side=max_side, require_jpeg=True)
+    except FrameError as exc:
+        return f"image refused: {exc}"
     return None
 
 
@@ -39,16 +45,23 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
         received_wall, received_mono = time.time(), time.monotonic()
         payload = parse(SessionOnlyIn, data)
         if isinstance(payload, dict):
+            ctx.metrics.reject_frame(payload["error"])
             return payload
         conn = await guard.check(sid, payload.session_id, role="candidate", frame=True)
         if isinstance(conn, dict):
+            ctx.metrics.reject_frame(conn["error"])
             return conn
-        problem = check_image(data.get("image"), ctx.settings.max_frame_bytes)
+        problem = check_image(
+            data.get("image"), ctx.settings.max_frame_bytes, ctx.settings.max_image_side
+        )
         if problem:
+            ctx.metrics.reject_frame(problem)
             return error(problem)
+        ts = data.get("ts")
+        client_ts = float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None
         accepted = ctx.live.submit(
             payload.session_id,
-            PendingFrame(bytes(data["image"]), received_wall, received_mono),
+            PendingFrame(bytes(data["image"]), received_wall, received_mono, client_ts),
             candidate=conn.session_name,
             notices=conn.notices,
         )
@@ -71,10 +84,12 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
         request_id = data.get("request_id")
         if not isinstance(request_id, str) or not request_id:
             return error("request_id is required")
-        problem = check_image(data.get("image"), ctx.settings.max_frame_bytes)
+        problem = check_image(
+            data.get("image"), ctx.settings.max_frame_bytes, ctx.settings.max_image_side
+        )
         if problem:
             return error(problem)
-        if not ctx.hub.claim_snapshot(payload.session_id, request_id):
+        if not await ctx.hub.claim_snapshot(payload.session_id, request_id):
             return error("unknown snapshot request")
         await ctx.hub.deliver_snapshot(
             {
@@ -111,5 +126,5 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
         conn = await guard.check(sid, payload.session_id)
         if isinstance(conn, dict):
             return conn
-        ctx.live.calibrate(payload.session_id)
+        await ctx.calibrate(payload.session_id)
         return {"ok": True}

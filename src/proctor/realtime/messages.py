@@ -70,7 +70,7 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
         payload = parse(ChatIn, data)
         if isinstance(payload, dict):
             return payload
-        conn = await guard.check(sid, payload.session_id)
+        conn = await guard.check(sid, payload.session_id, chat=True)
         if isinstance(conn, dict):
             return conn
         limit = ctx.settings.max_chat_chars

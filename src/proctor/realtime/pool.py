@@ -7,10 +7,14 @@ their initializer, so the first real frame is not slow.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
+import os
 import signal
-from collections.abc import Callable
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
@@ -33,11 +37,35 @@ def _init_worker(settings: Settings) -> None:
     global _pipeline
     # Ctrl+C reaches the whole process group: the server stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from proctor.observability.logs import configure
     from proctor.vision.pipeline import Pipeline
 
-    _pipeline = Pipeline(settings)
-    warm = _warmup_jpeg()
-    _pipeline.analyze_bytes(warm, run_objects=True)
+    configure(settings.log_format, settings.log_level, settings.node_id)  # as the server's
+
+    with _native_stderr_filtered():
+        _pipeline = Pipeline(settings)
+        _pipeline.analyze_bytes(_warmup_jpeg(), run_objects=True)
+
+
+@contextlib.contextmanager
+def _native_stderr_filtered() -> Iterator[None]:
+    """Keep the model runtimes' own start-up chatter (written straight to file descriptor 2,
+    bypassing logging) out of the server's log stream, which may be one JSON object a line;
+    anything else they print is passed on."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", "replace")
+    rest = [line for line in text.splitlines() if line and not line.startswith("INFO: ")]
+    if rest:
+        log.warning("model runtime: %s", " | ".join(rest))
 
 
 def _warmup_jpeg() -> bytes:
@@ -162,6 +190,10 @@ class AnalysisPool:
                     self._executor = None
                     await self.start()
             raise
+
+    def worker_pids(self) -> list[int]:
+        executor = self._executor
+        return list(getattr(executor, "_processes", None) or {}) if executor else []
 
     def shutdown(self) -> None:
         if self._executor is not None:

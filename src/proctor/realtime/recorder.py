@@ -5,6 +5,7 @@ Database and file work runs in worker threads so the event loop keeps serving.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
 from typing import Any
@@ -15,8 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from proctor.api.views import event_json, score_json
 from proctor.config import Settings
 from proctor.db import repo
+from proctor.observability.metrics import Metrics
 from proctor.realtime.hub import Hub
 from proctor.storage import Storage, make_thumbnail
+
+log = logging.getLogger(__name__)
 
 NOTICE_MESSAGES: dict[str, str] = {
     "no_face_detected": "Your face is not visible to the camera. Please check your camera.",
@@ -28,12 +32,18 @@ NOTICE_MESSAGES: dict[str, str] = {
 
 class Recorder:
     def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], storage: Storage, hub: Hub
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        storage: Storage,
+        hub: Hub,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.storage = storage
         self.hub = hub
+        self.metrics = metrics or Metrics()
 
     async def record(
         self,
@@ -49,8 +59,12 @@ class Recorder:
         evidence_jpeg: bytes | None = None,
         client_id: str | None = None,
         received_mono: float | None = None,
+        frame_ts: float | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """Store an event and, when it is new, emit it and the score to the interviewers."""
+        """Store an event and, when it is new, emit it and the score to the interviewers.
+
+        Returns once the event is stored (callers acknowledge then), even if emitting fails.
+        """
 
         def store() -> tuple[dict[str, Any], bool]:
             evidence = None
@@ -75,12 +89,37 @@ class Recorder:
                 return event_json(row), created
 
         event, created = await anyio.to_thread.run_sync(store)
-        if created:
-            if received_mono is not None:
-                event["latency_ms"] = round((time.monotonic() - received_mono) * 1000, 1)
+        if not created:
+            # A resend after a lost ack: the first emit may have died with its node.
+            # Interviewers keep one event per id, so announcing it again is harmless.
+            await self._announce(event, session_id, score=False)
+            return event, created
+        self.metrics.events.labels(type, source).inc()
+        log.info(
+            "event %s stored: %s %s",
+            event["id"],
+            type,
+            detail,
+            extra={"session_id": session_id, "event_id": event["id"], "source": source},
+        )
+        live = dict(event)
+        if received_mono is not None:
+            latency = time.monotonic() - received_mono
+            live["latency_ms"] = round(latency * 1000, 1)
+            self.metrics.event_latency.observe(latency)
+        if frame_ts is not None:
+            live["frame_ts"] = frame_ts
+        await self._announce(live, session_id, score=True)
+        return live, created
+
+    async def _announce(self, event: dict[str, Any], session_id: str, *, score: bool) -> None:
+        try:
             await self.hub.emit_event(event)
-            await self.emit_score(session_id)
-        return event, created
+            if score:
+                await self.emit_score(session_id)
+        except Exception:
+            # Stored is what counts: the interviewer's list catches up from GET .../events.
+            log.exception("emitting event %s failed", event["id"], extra={"session_id": session_id})
 
     async def emit_score(self, session_id: str) -> None:
         def score() -> dict[str, Any]:

@@ -13,7 +13,10 @@ from pydantic import BaseModel, ValidationError
 from proctor.api.schemas import JoinIn
 from proctor.config import Settings
 from proctor.db import repo
+from proctor.observability.logs import session_var
 from proctor.realtime.hub import Connection
+from proctor.realtime.protocol import GuardedServer
+from proctor.realtime.redis_manager import ResilientRedisManager
 
 if TYPE_CHECKING:
     from proctor.realtime.context import AppContext
@@ -27,11 +30,11 @@ M = TypeVar("M", bound=BaseModel)
 
 def create_sio(settings: Settings) -> socketio.AsyncServer:
     manager = (
-        socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+        ResilientRedisManager(settings.redis_url, channel=settings.redis_channel)
         if settings.redis_url
         else None
     )
-    return socketio.AsyncServer(
+    return GuardedServer(
         async_mode="asgi",
         client_manager=manager,
         cors_allowed_origins=settings.cors_origins or None,
@@ -72,12 +75,14 @@ class Guard:
         role: str | None = None,
         joined: bool = True,
         frame: bool = False,
+        chat: bool = False,
         active: bool = True,
     ) -> Connection | Ack:
         conn = self.ctx.hub.connections.get(sid)
         if conn is None:
             return error("not connected")
-        bucket = conn.frames if frame else conn.messages
+        session_var.set(conn.principal.session_id)  # this handler's task logs with it
+        bucket = conn.frames if frame else conn.chats if chat else conn.messages
         if not bucket.take():
             return error("rate limited")
         if session_id != conn.principal.session_id:
@@ -101,6 +106,28 @@ def register(sio: socketio.AsyncServer, ctx: AppContext) -> None:
     def on(name: str) -> Callable[[Handler], Handler]:
         return cast(Callable[[Handler], Handler], sio.on(name))
 
+    def message(name: str) -> Callable[[Handler], Handler]:
+        """A client → server message handler: one payload, and always an ack."""
+
+        def decorate(handler: Handler) -> Handler:
+            async def acked(sid: str, *args: Any) -> Any:
+                if len(args) > 1:
+                    return error("send one payload object")
+                try:
+                    return await handler(sid, *args)
+                except Exception:
+                    log.exception("%s handler failed", name)
+                    return error("the server could not handle this message; try again")
+
+            sio.on(name, acked)
+            return handler
+
+        return decorate
+
+    @on("*")
+    async def unknown(event: str, sid: str, *args: Any) -> Ack:
+        return error(f"unknown message type: {str(event)[:50]!r}")
+
     @on("connect")
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -122,13 +149,15 @@ def register(sio: socketio.AsyncServer, ctx: AppContext) -> None:
         if conn is None or not conn.joined:
             return
         session_id = conn.principal.session_id
-        await ctx.hub.emit_presence(session_id)
-        roles = {p["role"] for p in ctx.hub.participants(session_id, with_sid=False)}
+        session_var.set(session_id)
+        await ctx.hub.leave(conn)
+        roles = {p["role"] for p in ctx.hub.local_participants(session_id)}
         if conn.principal.role == "candidate" and "candidate" not in roles:
-            # Nobody is watched any more: close the open events now, not at session end.
+            # Nobody is watched here any more (analysis runs on the candidate's node): close
+            # the open events now, not at session end.
             await ctx.live.end_session(session_id)
 
-    @on("join")
+    @message("join")
     async def join(sid: str, data: Any = None) -> Ack:
         payload = parse(JoinIn, data)
         if isinstance(payload, dict):
@@ -140,7 +169,7 @@ def register(sio: socketio.AsyncServer, ctx: AppContext) -> None:
             return error(f"this token is the {conn.principal.role}'s, not the {payload.role}'s")
 
         def load() -> dict[str, Any] | None:
-            with ctx.sessions() as db:
+            with ctx.sessions() as db:  # participants are filled in below
                 row = repo.get_session(db, payload.session_id)
                 if row is None:
                     return None
@@ -158,12 +187,9 @@ def register(sio: socketio.AsyncServer, ctx: AppContext) -> None:
             return error("the session has ended")
         default = conn.session_name if conn.principal.role == "candidate" else "Interviewer"
         await ctx.hub.join(conn, payload.name or default)
-        session["participants"] = ctx.hub.participants(payload.session_id, with_sid=False)
-        return {
-            "ok": True,
-            "session": session,
-            "participants": ctx.hub.participants(payload.session_id),
-        }
+        participants = await ctx.hub.participants(payload.session_id)
+        session["participants"] = [{"role": p["role"], "name": p["name"]} for p in participants]
+        return {"ok": True, "session": session, "participants": participants}
 
-    media.register(on, ctx, guard)
-    messages.register(on, ctx, guard)
+    media.register(message, ctx, guard)
+    messages.register(message, ctx, guard)

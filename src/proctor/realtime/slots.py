@@ -11,6 +11,7 @@ class PendingFrame:
     image: bytes
     received_wall: float  # time.time() at reception: the event's clock
     received_mono: float  # time.monotonic() at reception: for latency
+    client_ts: float | None = None  # the candidate's own ``ts`` (ms), echoed in its events
 
 
 class FrameSlot:

@@ -49,14 +49,13 @@ Raw = tuple[np.ndarray, np.ndarray, np.ndarray]  # boxes (N, 4), scores (N,), CO
 
 
 def max_pool3x3(heatmap: np.ndarray) -> np.ndarray:
-    """3x3 max over each (C, H, W) channel, stride 1, borders padded with -inf (TF's SAME)."""
-    padded = np.pad(heatmap, ((0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
-    h, w = heatmap.shape[1:]
-    out = padded[:, 0:h, 0:w].copy()
-    for dy in range(3):
-        for dx in range(3):
-            np.maximum(out, padded[:, dy : dy + h, dx : dx + w], out=out)
-    return out
+    """3x3 max over each (C, H, W) channel, stride 1, borders padded with -inf (TF's SAME).
+
+    ``cv2.dilate`` is that max filter (its default border never wins a max), and a few times
+    faster than nine shifted ``np.maximum`` passes.
+    """
+    kernel = np.ones((3, 3), np.uint8)
+    return np.stack([cv2.dilate(channel, kernel) for channel in heatmap])
 
 
 def decode(
@@ -132,8 +131,12 @@ class CenterNetDetector(ObjectDetector):
         nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
         ch, cw = 32 * math.ceil(nh / 32), 32 * math.ceil(nw / 32)
         resized = cv2.resize(image_bgr, (nw, nh), interpolation=cv2.INTER_LINEAR)
+        # cvtColor then a contiguous cast: a third of the time of a strided [..., ::-1] copy
+        rgb = cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
+        if (nh, nw) == (ch, cw):  # 4:3 and 16:9 frames fill the canvas: nothing to pad
+            return rgb.astype(np.float32)[np.newaxis], scale
         tensor = np.zeros((1, ch, cw, 3), np.float32)
-        tensor[0, :nh, :nw] = resized[:, :, ::-1]
+        tensor[0, :nh, :nw] = rgb
         return tensor, scale
 
     def raw(self, image_bgr: np.ndarray, min_score: float, long_side: int | None = None) -> Raw:

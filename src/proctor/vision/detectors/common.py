@@ -33,6 +33,9 @@ def make_session(path: Path, threads: int) -> ort.InferenceSession:
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.log_severity_level = 3  # warnings about unused initializers are noise here
+    # Idle pool threads would spin for a while after each run, burning a core that the other
+    # analysis workers (or the face models) need; measured: no slower with it off.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 

@@ -1,0 +1,1 @@
+"""``proctor loadtest``: simulated candidates and interviewers against running servers."""

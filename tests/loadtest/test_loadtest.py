@@ -1,0 +1,106 @@
+"""`proctor loadtest` at a small N against real servers analysing real frames: every frame and
+every event is accounted for (the full-size run is bench/load.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from proctor.loadtest.clients import FrameCounts
+from proctor.loadtest.frames import FRAME_SIZE, load_frames
+from proctor.loadtest.report import Report, percentile
+from tests.cluster_fixtures import ServerProcess
+
+pytestmark = [pytest.mark.models, pytest.mark.slow]
+
+
+def loadtest(*args: str) -> tuple[int, dict[str, Any]]:
+    cmd = [sys.executable, "-m", "proctor.cli", "loadtest", "--json", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.stdout, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return done.returncode, report
+
+
+def check_accounting(report: dict[str, Any], candidates: int, frames_each: int) -> None:
+    f, s = report["frames"], report["server"]
+    assert report["problems"] == [], report
+    assert f["sent"] == candidates * frames_each == f["accepted"] == s["frames_received"]
+    assert s["frames_received"] == s["frames_analyzed"] + s["frames_dropped"] + s["frame_errors"]
+    assert report["events_stored"] >= candidates  # each candidate goes through a no-face stretch
+    assert report["events_received"] == report["events_stored"] and report["lost_events"] == []
+    assert report["browser_acked"] == 2 * candidates and report["browser_lost"] == []
+    assert report["latency_ms"]["n"] >= 1 and report["latency_ms"]["p50"] > 0
+    assert s["cpu_percent"] > 0 and s["rss_mb"] > 0 and s["face_analysis_ms_mean"] > 0
+
+
+def test_small_load_on_one_node(
+    start_node: Callable[..., ServerProcess], tmp_path: Path, evalset: Path
+) -> None:
+    node = start_node("load", f"sqlite:///{tmp_path / 'l.db'}", analysis_workers=1)
+    if node.health().json()["analysis"] != "ok":
+        pytest.skip(f"models not usable: {node.health().json()['analysis']}")
+    code, report = loadtest(
+        "--url", node.url, "--candidates", "3", "--fps", "2", "--duration", "5",
+        "--event-every", "2", "--frames", str(evalset / "images"),
+        "--server-pid", str(node.pid),
+    )  # fmt: skip
+    assert code == 0
+    check_accounting(report, 3, 10)
+    assert report["usage"]["cpu_percent"] > 0 and report["usage"]["peak_rss_mb"] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_small_load_across_two_nodes(
+    start_node: Callable[..., ServerProcess], pg_url: str, shared_redis: str, evalset: Path
+) -> None:
+    a = start_node("load-a", pg_url, shared_redis, analysis_workers=1)
+    b = start_node("load-b", pg_url, shared_redis, analysis_workers=1)
+    if a.health().json()["analysis"] != "ok":
+        pytest.skip(f"models not usable: {a.health().json()['analysis']}")
+    code, report = loadtest(
+        "--url", a.url, "--url", b.url, "--candidates", "4", "--fps", "2", "--duration", "5",
+        "--event-every", "2", "--frames", str(evalset / "images"),
+    )  # fmt: skip
+    assert code == 0 and report["nodes"] == 2
+    check_accounting(report, 4, 10)
+
+
+def test_frames_are_webcam_sized_and_alternate(evalset: Path) -> None:
+    import cv2
+    import numpy as np
+
+    frames = load_frames(evalset / "images")
+    period = frames.cycle()
+    assert len(period) == 8 and period[0] in frames.face and period[-1] in frames.no_face
+    image = cv2.imdecode(np.frombuffer(period[0], np.uint8), cv2.IMREAD_COLOR)
+    assert (image.shape[1], image.shape[0]) == FRAME_SIZE
+
+
+def test_the_accounting_finds_what_is_missing() -> None:
+    def report(**changes: Any) -> Report:
+        values: dict[str, Any] = {
+            "candidates": 1, "nodes": 1, "fps": 1.0, "duration_s": 1.0,
+            "frames": FrameCounts(sent=3, accepted=3),
+            "server": {"frames_received": 3, "frames_unaccounted": 0},
+            "events_stored": 2, "events_received": 2, "lost_events": [], "phantom_events": [],
+            "browser_acked": 1, "browser_lost": [], "latencies_ms": [10.0, 30.0, 20.0],
+            "usage": {}, "load_average": (0.0, 0.0, 0.0),
+        }  # fmt: skip
+        values.update(changes)
+        return Report(**values)
+
+    assert report().problems == [] and report().latency(0.5) == 20.0
+    assert len(report(lost_events=[4]).problems) == 1
+    assert len(report(browser_lost=["c1"]).problems) == 1
+    assert len(report(frames=FrameCounts(sent=4, accepted=3)).problems) == 1
+    assert len(report(frames=FrameCounts(sent=3, accepted=2, unacked=1)).problems) == 1
+    assert len(report(server={"frames_received": 3, "frames_unaccounted": 1}).problems) == 1
+    assert percentile([], 0.5) is None and percentile([5.0], 0.99) == 5.0
