@@ -91,7 +91,8 @@ def first_frame_times(browser: Browser, url: str, loads: int) -> list[float]:
     times = []
     for _ in range(loads):
         context, page = open_interviewer(browser, url)
-        page.wait_for_function("window.__firstFrameMs !== null", timeout=30_000)
+        # Functions, not expressions: the page's CSP forbids eval of a string expression.
+        page.wait_for_function("() => window.__firstFrameMs !== null", timeout=30_000)
         times.append(float(page.evaluate("window.__firstFrameMs")))
         context.close()
     return times
