@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from proctor.config import Settings
+from proctor.evaluation.machine import describe
 from proctor.vision.convert.centernet import build_centernet, serialize
 from proctor.vision.detectors.base import ObjectDetector
 from proctor.vision.detectors.centernet import CenterNetDetector
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             times = measure(variants, images, args.runs)
             base = med(times["fp32 exact, 512x512 stretched"][0])
             print(f"\n{threads} thread(s), {args.runs} runs each, 640x480 frames, ms")
+            print(f"machine: {describe()}")
             print("| variant | full call median | p95 | model only | vs fp32 512x512 |")
             print("|---|---:|---:|---:|---:|")
             for name, (full, model) in times.items():

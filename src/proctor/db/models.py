@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -18,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -58,13 +59,13 @@ class SessionRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    video_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    video_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    video_mime: Mapped[str | None] = mapped_column(String(64), nullable=True)
     interviewer_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     candidate_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Per-session overrides: {"score_weights": {...}, "candidate_notices": [...]}
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recordings: Mapped[list[RecordingRow]] = relationship(
+        order_by="RecordingRow.id", passive_deletes=True, viewonly=True
+    )
 
 
 class EventRow(Base):
@@ -107,14 +108,42 @@ class ChatRow(Base):
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class RecordingRow(Base):
+    """One recording part: what one candidate page recorded, from its start to its end.
+
+    A reloaded page starts a new part, so an earlier part is never overwritten. The row exists
+    from the first chunk on (to keep the start time); ``path`` is set once chunks are joined.
+    """
+
+    __tablename__ = "recordings"
+    __table_args__ = (UniqueConstraint("session_id", "part", name="uq_recordings_session_part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("sessions.session_id", ondelete="CASCADE")
+    )
+    part: Mapped[str] = mapped_column(String(64))
+    # When the recording's first frame was taken (server clock), and its length, when known.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    mime: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Chunks 0..chunks-1 are in the file (0: the file came whole, or there is none yet).
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class VideoChunkRow(Base):
-    """One received chunk of a chunked recording upload; the same index again replaces it."""
+    """One received chunk of a recording part's upload; the same index again replaces it."""
 
     __tablename__ = "video_chunks"
 
     session_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("sessions.session_id", ondelete="CASCADE"), primary_key=True
     )
+    part: Mapped[str] = mapped_column(String(64), primary_key=True)
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
