@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # CenterNet: look again at the main person's upper body for phones (about 60% more time)
     object_second_look: bool = False
     object_every_n_frames: int = Field(default=2, ge=1, le=100)
+    # Live analysis: the full-range face model (small background faces) on every k-th frame of a
+    # session, and on every frame while it sees several faces; in between the short-range model
+    # alone when it is sure of the faces it sees (1: both models on every frame, as the CLI does)
+    full_range_every: int = Field(default=3, ge=1, le=100)
     vision_threads: int = Field(default=1, ge=1, le=64)
 
     # Looking away: degrees from the calibrated neutral pose, and gaze offsets (-1..1);
@@ -78,6 +82,8 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     max_chat_chars: int = Field(default=2000, gt=0, le=100_000)
     max_video_bytes: int = Field(default=2 * 1024 * 1024 * 1024, gt=0)
+    # A recording part whose page sent no chunk for this long is joined as it is (page closed)
+    recording_abandoned_seconds: float = Field(default=120.0, ge=0, le=7 * 24 * 3600)
 
     # Integrity score: deduction per event of each type
     score_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS))

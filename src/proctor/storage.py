@@ -6,6 +6,7 @@ file system. Stored paths are relative to the data directory so it can be moved.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -20,6 +21,7 @@ THUMBNAIL_QUALITY = 80
 COPY_BLOCK = 1 << 20
 
 VIDEO_TYPES: dict[str, str] = {"video/webm": ".webm", "video/mp4": ".mp4"}
+LEGACY_PART = "main"  # the part of uploads that name none
 
 
 def sniff_video_type(head: bytes) -> str | None:
@@ -94,27 +96,61 @@ class Storage:
     def new_upload_tmp(self) -> Path:
         return self.tmp_dir / f"{secrets.token_hex(12)}.part"
 
-    def video_path(self, session_id: str, mime: str) -> Path:
-        return self.videos_dir / f"{_safe_id(session_id)}-{secrets.token_hex(6)}{VIDEO_TYPES[mime]}"
+    def video_path(self, session_id: str, part: str, mime: str) -> Path:
+        sid, name = _safe_id(session_id), _safe_id(part)
+        return self.videos_dir / f"{sid}-{name}-{secrets.token_hex(6)}{VIDEO_TYPES[mime]}"
 
-    def chunk_path(self, session_id: str, index: int) -> Path:
+    def chunk_dir(self, session_id: str, part: str) -> Path:
         folder = self.chunks_dir / _safe_id(session_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{index:06d}.part"
+        # Part "main" keeps the folder chunks had before a session could hold several parts.
+        return folder if part == LEGACY_PART else folder / _safe_id(part)
 
-    def assemble_chunks(self, session_id: str, count: int, target: Path) -> int:
-        """Concatenate chunks 0..count-1 into ``target``; returns its size."""
+    def chunk_path(self, session_id: str, part: str, index: int) -> Path:
+        return self.chunk_dir(session_id, part) / f"{index:06d}.part"
+
+    def put_chunk_file(self, session_id: str, part: str, index: int, tmp: Path) -> None:
+        """Move ``tmp`` into place as chunk ``index`` of the part."""
+        target = self.chunk_path(session_id, part, index)
+        for _ in range(3):
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp.replace(target)
+                return
+            except (FileNotFoundError, FileExistsError):
+                # A join of the part removed its folder, once empty, just now: make it again
+                if not tmp.exists():
+                    raise
+        tmp.replace(target)
+
+    def assemble_chunks(
+        self, session_id: str, part: str, indexes: range, target: Path, head: Path | None = None
+    ) -> int:
+        """Write ``head`` (an earlier file of the part), then the chunks ``indexes`` in order,
+        into ``target``; returns its size."""
         tmp = self.new_upload_tmp()
         size = 0
-        with tmp.open("wb") as out:
-            for index in range(count):
-                with self.chunk_path(session_id, index).open("rb") as part:
-                    size += _copy(part, out)
-        os.replace(tmp, target)
+        try:
+            with tmp.open("wb") as out:
+                if head is not None:
+                    with head.open("rb") as src:
+                        size += _copy(src, out)
+                for index in indexes:
+                    with self.chunk_path(session_id, part, index).open("rb") as chunk:
+                        size += _copy(chunk, out)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
         return size
 
-    def drop_chunks(self, session_id: str) -> None:
-        shutil.rmtree(self.chunks_dir / _safe_id(session_id), ignore_errors=True)
+    def drop_chunks(self, session_id: str, part: str, below: int) -> None:
+        """Delete the part's chunk files with an index below ``below``."""
+        folder = self.chunk_dir(session_id, part)
+        for path in _files(folder, deep=False):
+            if path.suffix == ".part" and path.stem.isdigit() and int(path.stem) < below:
+                path.unlink(missing_ok=True)
+        if part != LEGACY_PART:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only once empty
 
     # Deleting a session's files (retention, or the interviewer's DELETE)
     def session_files(self, session_id: str) -> dict[str, list[Path]]:
@@ -123,7 +159,7 @@ class Storage:
         return {
             "evidence": _files(self.evidence_dir / sid),
             "videos": sorted(p for p in self.videos_dir.glob(f"{sid}-*") if p.is_file()),
-            "chunks": _files(self.chunks_dir / sid),
+            "chunks": _files(self.chunks_dir / sid, deep=True),
         }
 
     def delete_session_files(self, session_id: str) -> None:
@@ -141,8 +177,9 @@ class Storage:
         for folder in (self.evidence_dir, self.chunks_dir):
             for sub in folder.iterdir() if folder.is_dir() else ():
                 if sub.is_dir() and sub.name not in known:
-                    old = [p for p in _files(sub) if _mtime(p) < older_than]
-                    if old and len(old) == len(_files(sub)):
+                    files = _files(sub, deep=True)
+                    old = [p for p in files if _mtime(p) < older_than]
+                    if old and len(old) == len(files):
                         found[sub.name] = found.get(sub.name, []) + old
         for path in self.videos_dir.glob("*-*.*") if self.videos_dir.is_dir() else ():
             sid = path.name.split("-", 1)[0]
@@ -155,10 +192,11 @@ class Storage:
         return [p for p in _files(self.tmp_dir) if _mtime(p) < older_than]
 
 
-def _files(folder: Path) -> list[Path]:
+def _files(folder: Path, *, deep: bool = False) -> list[Path]:
+    """Files in ``folder`` (and, ``deep``, in its subfolders: one per recording part)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file())
+    return sorted(p for p in (folder.rglob("*") if deep else folder.iterdir()) if p.is_file())
 
 
 def _mtime(path: Path) -> float:

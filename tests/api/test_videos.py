@@ -30,6 +30,8 @@ def test_upload_then_play_with_ranges(server: LiveServer, http: httpx.Client) ->
     assert r.json() == {
         "session_id": s["session_id"],
         "video_url": f"/sessions/{s['session_id']}/video",
+        "part": "main",
+        "part_url": f"/sessions/{s['session_id']}/videos/main",
         "size": len(WEBM),
     }
     intv = bearer(s["interviewer_token"])

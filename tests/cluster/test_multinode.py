@@ -87,7 +87,12 @@ async def test_everything_crosses_nodes(
     offer = {"type": "offer", "sdp": "v=0\r\n"}
     assert (await candidate.call("signal", {"session_id": sid, "data": offer}))["ok"]
     got = await interviewer.wait_for("signal")
-    assert got == {"session_id": sid, "from_role": "candidate", "data": offer}
+    assert got == {
+        "session_id": sid,
+        "from_role": "candidate",
+        "from": candidate.sio.get_sid(),
+        "data": offer,
+    }
     answer_sdp = {"type": "answer", "sdp": "v=0\r\n"}
     assert (await interviewer.call("signal", {"session_id": sid, "data": answer_sdp}))["ok"]
     assert (await candidate.wait_for("signal"))["data"] == answer_sdp

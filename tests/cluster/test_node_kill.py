@@ -22,8 +22,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 async def test_a_killed_node_loses_no_acknowledged_event(
     start_node: Callable[..., ServerProcess], pg_url: str, shared_redis: str, peers: Any
 ) -> None:
-    a = start_node("node-a", pg_url, shared_redis)
-    b = start_node("node-b", pg_url, shared_redis)
+    # The outbox sends as fast as acks come back: the per-connection limit is not under test
+    fast = {"message_rate_per_s": 1000, "message_burst": 10_000}
+    a = start_node("node-a", pg_url, shared_redis, **fast)
+    b = start_node("node-b", pg_url, shared_redis, **fast)
     s = start_session(httpx.Client(base_url=b.url), "Ada")
     sid = s["session_id"]
     interviewer = await peers(b.url, s["interviewer_token"])

@@ -74,7 +74,9 @@ def clips(browser_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Call
     return clip
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: the sync API keeps an event loop running while it is open, and
+# the async tests of the other folders need the main thread without one.
+@pytest.fixture(scope="module")
 def playwright(browser_tools: None) -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw

@@ -51,13 +51,18 @@ def open_candidate(
         context.add_init_script(init_script)
     page = context.new_page()
     page.goto(url)
+    enter_session(page)
+    return context, page
+
+
+def enter_session(page: Page) -> None:
+    """Consent and the device check, up to the running session (also after a reload)."""
     page.get_by_label("I understand and agree to be recorded and analyzed.").check()
     page.get_by_role("button", name="Continue").click()
     start = page.get_by_role("button", name="Start the session")
     expect(start).to_be_visible(timeout=15_000)
     page.get_by_role("button", name="Start the session").click()
     expect(page.get_by_text("Server").first).to_be_visible()
-    return context, page
 
 
 def open_rooms(browser: Browser, server: Server, name: str) -> Rooms:

@@ -76,7 +76,7 @@ def test_many_chunks_join_in_order(server: LiveServer, http: httpx.Client) -> No
     assert r.json()["received"] == list(range(300))
     r = http.post(f"/sessions/{sid}/video/complete", json={"chunks": 301}, headers=cand)
     assert r.status_code == 409 and "[300]" in r.json()["detail"]
-    for body in ({"chunks": 0}, {"chunks": -1}, {"chunks": 10**9}, {"chunks": "many"}, {}):
+    for body in ({"chunks": 0}, {"chunks": -1}, {"chunks": 10**9}, {"chunks": "many"}):
         r = http.post(f"/sessions/{sid}/video/complete", json=body, headers=cand)
         assert r.status_code == 422, (body, r.text)
     r = http.post(f"/sessions/{sid}/video/complete", json={"chunks": 300}, headers=cand)

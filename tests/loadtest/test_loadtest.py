@@ -38,6 +38,10 @@ def check_accounting(report: dict[str, Any], candidates: int, frames_each: int) 
     assert report["browser_acked"] == 2 * candidates and report["browser_lost"] == []
     assert report["latency_ms"]["n"] >= 1 and report["latency_ms"]["p50"] > 0
     assert s["cpu_percent"] > 0 and s["rss_mb"] > 0 and s["face_analysis_ms_mean"] > 0
+    # Objects run on at most the frames that asked (every second one), at least on one.
+    assert 1 <= s["object_runs"] <= s["frames_analyzed"] // 2 + candidates
+    assert s["object_rate"] == round(s["object_runs"] / s["frames_analyzed"], 3)
+    assert s["face_wait_ms_mean"] is not None and s["object_wait_ms_mean"] is not None
 
 
 def test_small_load_on_one_node(

@@ -74,6 +74,12 @@ async def test_metrics_count_frames_events_clients_and_process(
         "proctor_frames_analyzed_total"
     )
     assert m.get("proctor_analysis_seconds_count", kind="objects") >= 1
+    assert m.get("proctor_object_runs_total") == m.get(
+        "proctor_analysis_seconds_count", kind="objects"
+    )
+    waits = m.get("proctor_analysis_wait_seconds_count", kind="faces")
+    assert waits == m.get("proctor_frames_analyzed_total")  # one turn per frame taken
+    assert m.get("proctor_analysis_waiting", kind="faces") == 0
     assert m.get("proctor_frames_rejected_total", reason="invalid") == 1
     assert m.get("proctor_frames_rejected_total", reason="not_allowed") == 1
     assert m.get("proctor_events_total", type="no_face_detected", source="vision") == 1

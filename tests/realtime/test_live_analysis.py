@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import require
 from tests.fuzz.images import patch_sof
 from tests.server_fixtures import LiveServer, bearer, start_session
+from tests.vision.composites import background_face_frame
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -182,3 +183,23 @@ async def test_a_killed_worker_is_replaced(
             candidate, s["session_id"], image, lambda: any(interviewer.of("event")), seconds=90
         )
     assert pool.restarts == 1 and pool.ready
+
+
+async def test_a_background_face_starts_a_multiple_faces_event(
+    start_server: Callable[..., LiveServer], evalset: Path, peers: Any
+) -> None:
+    """The live cadence runs the full-range face model only every third frame while the
+    short-range one is sure of the candidate; a background face only the full-range model sees
+    must still start the event (the rules need it on two frames of three)."""
+    live = start_server(analysis_workers=1, calibration_seconds=0, full_range_every=3)
+    require(live.ctx.pool.ready, f"models not usable: {live.ctx.pool.error} (run `make models`)")
+    image = background_face_frame(evalset)
+    with httpx.Client(base_url=live.url, timeout=120) as http:
+        s, interviewer, candidate = await joined(live, http, peers)
+
+        def several_faces() -> bool:
+            return any(e["type"] == "multiple_faces_detected" for e in interviewer.of("event"))
+
+        await send_until(candidate, s["session_id"], image, several_faces)
+        event = next(e for e in interviewer.of("event") if e["type"] == "multiple_faces_detected")
+        assert event["source"] == "vision" and 0 < event["confidence"] <= 1

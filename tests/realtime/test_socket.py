@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import cv2
@@ -185,7 +186,12 @@ async def test_signal_is_relayed_to_the_other_peer(
     offer = {"type": "offer", "sdp": "v=0\r\n..."}
     assert (await candidate.call("signal", {"session_id": s["session_id"], "data": offer}))["ok"]
     got = await interviewer.wait_for("signal")
-    assert got == {"session_id": s["session_id"], "from_role": "candidate", "data": offer}
+    assert got == {
+        "session_id": s["session_id"],
+        "from_role": "candidate",
+        "from": candidate.sio.get_sid(),
+        "data": offer,
+    }
     assert candidate.of("signal") == []
     ack = await candidate.call("signal", {"session_id": s["session_id"], "data": "nope"})
     assert ack["ok"] is False
@@ -193,6 +199,41 @@ async def test_signal_is_relayed_to_the_other_peer(
         "signal", {"session_id": s["session_id"], "data": {"sdp": "x" * 70_000}}
     )
     assert ack["ok"] is False and "too large" in ack["error"]
+
+
+async def test_signal_to_one_peer_reaches_only_that_peer(
+    server: LiveServer, http: httpx.Client, peers: Any
+) -> None:
+    s, proctor, candidate = await room(server, http, peers)
+    sid = s["session_id"]
+    supervisor = await peers(server.url, s["interviewer_token"])
+    ack = await supervisor.call("join", {"session_id": sid, "role": "interviewer", "peer": "p-2"})
+    assert ack["ok"], ack
+    # Presence names each page, so the candidate can keep one video link per interviewer.
+    listed = await candidate.wait_for("presence", lambda p: len(p["participants"]) == 3)
+    pages = {p["sid"]: p.get("peer") for p in listed["participants"]}
+    assert pages[supervisor.sio.get_sid()] == "p-2"
+    offer = {"conn": "k2", "description": {"type": "offer", "sdp": "v=0"}}
+    to = supervisor.sio.get_sid()
+    ack = await candidate.call("signal", {"session_id": sid, "data": offer, "to": to})
+    assert ack == {"ok": True}
+    got = await supervisor.wait_for("signal")
+    assert got["data"] == offer and got["from"] == candidate.sio.get_sid()
+    answer = {"conn": "k2", "description": {"type": "answer", "sdp": "v=0"}}
+    ack = await supervisor.call("signal", {"session_id": sid, "data": answer, "to": got["from"]})
+    assert ack == {"ok": True}
+    assert (await candidate.wait_for("signal"))["data"] == answer
+    # A sid of another session, or one that left, is no target.
+    other = start_session(http, "Other")
+    stranger = await peers(server.url, other["interviewer_token"])
+    ack = await stranger.call("join", {"session_id": other["session_id"], "role": "interviewer"})
+    assert ack["ok"], ack
+    for target in (stranger.sio.get_sid(), "no-such-sid", candidate.sio.get_sid()):
+        ack = await candidate.call("signal", {"session_id": sid, "data": offer, "to": target})
+        assert ack == {"ok": False, "error": "no such peer in this session"}, target
+    await asyncio.sleep(0.3)  # anything misrouted would have arrived by now
+    assert proctor.of("signal") == [] and stranger.of("signal") == []
+    assert len(supervisor.of("signal")) == 1
 
 
 async def test_frame_validation(server: LiveServer, http: httpx.Client, peers: Any) -> None:

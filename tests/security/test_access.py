@@ -22,6 +22,8 @@ INTERVIEWER_ONLY = {
     "GET /sessions/{session_id}/events",
     "GET /sessions/{session_id}/events/{event_id}/evidence",
     "GET /sessions/{session_id}/video",
+    "GET /sessions/{session_id}/videos",
+    "GET /sessions/{session_id}/videos/{part}",
     "GET /report/{session_id}",
 }
 MEMBERS = {
@@ -29,6 +31,8 @@ MEMBERS = {
     "POST /upload-video",
     "PUT /sessions/{session_id}/video/chunks/{index}",
     "POST /sessions/{session_id}/video/complete",
+    "PUT /sessions/{session_id}/video/parts/{part}/chunks/{index}",
+    "POST /sessions/{session_id}/video/parts/{part}/complete",
     "POST /sessions/{session_id}/calibrate",
 }
 
@@ -36,7 +40,7 @@ MEMBERS = {
 def request(http: httpx.Client, op: str, sid: str, event_id: int, token: str | None) -> Any:
     """Call ``op`` on session ``sid`` as the holder of ``token`` (None: no token at all)."""
     method, template = op.split(" ", 1)
-    path = template.format(session_id=sid, event_id=event_id, index=0)
+    path = template.format(session_id=sid, event_id=event_id, index=0, part="p1")
     headers = (
         {}
         if token is None
@@ -47,12 +51,13 @@ def request(http: httpx.Client, op: str, sid: str, event_id: int, token: str | N
     if op == "POST /upload-video":
         files = {"file": ("r.webm", WEBM, "video/webm")}
         return http.post(path, data={"session_id": sid}, files=files, headers=headers)
-    if op == "PUT /sessions/{session_id}/video/chunks/{index}":
+    if op.startswith("PUT ") and op.endswith("/chunks/{index}"):
         return http.put(path, content=WEBM, headers=headers)
     body = {
         "POST /start-session": {"session_id": sid},
         "POST /log": {"session_id": sid, "type": "focus_lost"},
         "POST /sessions/{session_id}/video/complete": {"chunks": 1},
+        "POST /sessions/{session_id}/video/parts/{part}/complete": {"chunks": 1},
     }.get(op)
     return http.request(method, path, json=body, headers=headers)
 

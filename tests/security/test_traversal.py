@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from proctor.db.models import EventRow, SessionRow
+from proctor.db.models import EventRow, RecordingRow, utcnow
 from tests.server_fixtures import LiveServer, bearer, make_settings, start_session
 
 SECRET = "the secret beside the web root"
@@ -135,16 +135,23 @@ def test_a_tampered_stored_path_is_not_followed(live: LiveServer) -> None:
         r = http.post("/log", json={"session_id": sid, "type": "manual"}, headers=intv)
         event_id = r.json()["id"]
         with live.ctx.sessions() as db:
-            db.execute(
-                update(SessionRow)
-                .where(SessionRow.session_id == sid)
-                .values(video_path="../secret.txt", video_mime="video/webm")
+            db.add(
+                RecordingRow(
+                    session_id=sid,
+                    part="main",
+                    path="../secret.txt",
+                    mime="video/webm",
+                    size=10,
+                    chunks=0,
+                    created_at=utcnow(),
+                )
             )
             db.execute(
                 update(EventRow).where(EventRow.id == event_id).values(evidence_path="/etc/passwd")
             )
             db.commit()
-        r = http.get(f"/sessions/{sid}/video", headers=intv)
-        assert r.status_code == 404 and SECRET not in r.text
+        for path in (f"/sessions/{sid}/video", f"/sessions/{sid}/videos/main"):
+            r = http.get(path, headers=intv)
+            assert r.status_code == 404 and SECRET not in r.text
         r = http.get(f"/sessions/{sid}/events/{event_id}/evidence", headers=intv)
         assert r.status_code == 404 and "root:" not in r.text

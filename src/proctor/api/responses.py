@@ -40,6 +40,9 @@ class SessionOut(BaseModel):
     ended_at: str | None
     duration_s: float
     video_url: str | None
+    video_started_at: str | None
+    video_duration_s: float | None
+    video_parts: int
     score: ScoreOut
     counts: dict[str, int]
     participants: list[ParticipantOut]
@@ -69,6 +72,8 @@ class CalibrateOut(BaseModel):
 class VideoOut(BaseModel):
     session_id: str
     video_url: str
+    part: str
+    part_url: str
     size: int
 
 
@@ -80,7 +85,20 @@ class ChunkOut(BaseModel):
 
 class CompleteOut(BaseModel):
     video_url: str
+    part: str
+    part_url: str
     size: int
+    started_at: str | None
+    duration_s: float | None
+
+
+class PartOut(BaseModel):
+    part: str
+    started_at: str | None
+    duration_s: float | None
+    size: int
+    mime: str | None
+    url: str
 
 
 class HealthOut(BaseModel):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from proctor.rules import VISION_TYPES
 
@@ -64,9 +71,19 @@ class LogIn(Strict):
     ts: Annotated[float, Field(ge=0)] | None = None
 
 
+# A recording part's id, chosen by the client (one per page that records)
+PART_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+Duration = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
+
+
 class CompleteVideoIn(Strict):
-    chunks: Annotated[int, Field(ge=1, le=100_000)]
+    # None: every chunk received, up to the first one missing
+    chunks: Annotated[int, Field(ge=1, le=100_000)] | None = None
     mime: Literal["video/webm", "video/mp4"] | None = None
+    # When the recording started (the client's clock): used only when the chunks did not
+    # tell (see ``recorded_ms``)
+    started_at: AwareDatetime | None = None
+    duration_s: Duration | None = None
 
 
 # Socket.IO payloads: strict, so bytes or numbers where text belongs are refused, not coerced
@@ -74,10 +91,15 @@ class SocketIn(BaseModel):
     model_config = ConfigDict(strict=True)
 
 
+PeerId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 class JoinIn(SocketIn):
     session_id: SessionId
     role: Literal["interviewer", "candidate"]
     name: Name | None = None
+    # The page's own id, shown in presence: a page whose socket reconnected keeps it
+    peer: PeerId | None = None
 
 
 class SessionOnlyIn(SocketIn):
@@ -107,3 +129,5 @@ class EventIn(SocketIn):
 class SignalIn(SocketIn):
     session_id: SessionId
     data: dict[str, object]
+    # The sid of the one connection of the session it is for (absent: the others in the room)
+    to: PeerId | None = None

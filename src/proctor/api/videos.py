@@ -1,30 +1,57 @@
-"""Recordings: one-shot multipart upload, chunked upload, and playback with HTTP Range."""
+"""Recordings: one-shot multipart upload, chunked upload of recording parts, and playback with
+HTTP Range. Paths without a part name the part ``main`` (how clients upload that record one
+part a session)."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import TypeAdapter, ValidationError
 from starlette import status
 
+from proctor.api import parts
 from proctor.api.deps import AnyToken, Ctx, Interviewer, Member, check_access
 from proctor.api.errors import AUTH, errors
-from proctor.api.responses import ChunkOut, CompleteOut, VideoOut
-from proctor.api.schemas import CompleteVideoIn
+from proctor.api.responses import ChunkOut, CompleteOut, PartOut, VideoOut
+from proctor.api.schemas import PART_PATTERN, CompleteVideoIn, Duration
 from proctor.api.upload import receive_body, receive_file
-from proctor.db import repo
-from proctor.storage import sniff_video_type
+from proctor.db import recordings
+from proctor.db.models import RecordingRow, utcnow
+from proctor.storage import LEGACY_PART, sniff_video_type
 
 router = APIRouter(tags=["videos"])
 MAX_CHUNKS = 100_000
+MAX_RECORDED_MS = 7 * 24 * 3600 * 1000
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_PART_RE = re.compile(PART_PATTERN)
+
+Part = Annotated[str, PathParam(pattern=PART_PATTERN, description="Recording part id")]
+Index = Annotated[int, PathParam(ge=0, lt=MAX_CHUNKS)]
+RecordedMs = Annotated[
+    float | None,
+    Query(
+        ge=0,
+        le=MAX_RECORDED_MS,
+        description="Milliseconds the part had been recording when this request was sent: "
+        "the server dates the recording's start by its own clock from it",
+    ),
+]
+
+
+async def arrival() -> datetime:
+    """When the request arrived (before any other dependency runs, and on the event loop)."""
+    return utcnow()
+
+
+Arrived = Annotated[datetime, Depends(arrival)]
 
 
 def _discard(path: Path) -> None:
@@ -32,22 +59,13 @@ def _discard(path: Path) -> None:
         path.unlink()
 
 
-async def _record_video(ctx: Ctx, session_id: str, tmp: Path, size: int, mime: str) -> str:
-    target = ctx.storage.video_path(session_id, mime)
-
-    def store() -> None:
-        with ctx.sessions() as db:
-            row = repo.get_session(db, session_id)
-            if row is None:
-                raise HTTPException(404, "unknown session")
-            old = ctx.storage.resolve(row.video_path) if row.video_path else None
-            os.replace(tmp, target)
-            repo.set_video(db, row, ctx.storage.relative(target), size, mime)
-        if old is not None and old != target:
-            _discard(old)
-
-    await anyio.to_thread.run_sync(store)
-    return f"/sessions/{session_id}/video"
+def _urls(row: RecordingRow) -> dict[str, Any]:
+    return {
+        "video_url": f"/sessions/{row.session_id}/video",
+        "part": row.part,
+        "part_url": f"/sessions/{row.session_id}/videos/{row.part}",
+        "size": row.size,
+    }
 
 
 UPLOAD_BODY: dict[str, Any] = {
@@ -61,6 +79,9 @@ UPLOAD_BODY: dict[str, Any] = {
                     "properties": {
                         "session_id": {"type": "string"},
                         "file": {"type": "string", "format": "binary"},
+                        "part": {"type": "string", "pattern": PART_PATTERN, "default": "main"},
+                        "started_at": {"type": "string", "format": "date-time"},
+                        "duration_s": {"type": "number", "minimum": 0},
                     },
                 }
             }
@@ -73,17 +94,33 @@ CHUNK_BODY: dict[str, Any] = {
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     }
 }
+_WHEN = TypeAdapter(datetime)
+_DURATION = TypeAdapter(Duration)
+
+
+def _form_times(fields: dict[str, str]) -> tuple[datetime | None, float | None]:
+    try:
+        started = _WHEN.validate_python(fields["started_at"]) if "started_at" in fields else None
+        duration = (
+            _DURATION.validate_python(fields["duration_s"]) if "duration_s" in fields else None
+        )
+    except ValidationError as exc:
+        raise HTTPException(422, f"started_at or duration_s: {exc.errors()[0]['msg']}") from None
+    if started is not None and started.tzinfo is None:
+        raise HTTPException(422, "started_at needs a time zone (e.g. a trailing Z)")
+    return started, duration
 
 
 @router.post(
     "/upload-video",
     status_code=status.HTTP_201_CREATED,
     response_model=VideoOut,
-    responses=errors(400, *AUTH, 404, 413, 415),
+    responses=errors(400, *AUTH, 404, 409, 413, 415),
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_video(request: Request, ctx: Ctx, principal: AnyToken) -> dict[str, Any]:
-    """Multipart ``session_id`` + ``file`` (WebM or MP4, checked from its bytes)."""
+    """Multipart ``session_id`` + ``file`` (WebM or MP4, checked from its bytes); optional
+    ``part`` (default ``main``; the same part again replaces it), ``started_at``, ``duration_s``."""
     tmp = ctx.storage.new_upload_tmp()
     try:
         got = await receive_file(
@@ -93,6 +130,10 @@ async def upload_video(request: Request, ctx: Ctx, principal: AnyToken) -> dict[
         if not session_id:
             raise HTTPException(422, "session_id is required")
         check_access(principal, session_id)
+        part = got.fields.get("part", LEGACY_PART)
+        if not _PART_RE.match(part):
+            raise HTTPException(422, "part: 1 to 64 letters, digits, '-' or '_'")
+        started_at, duration_s = _form_times(got.fields)
         if got.file_field is None:
             raise HTTPException(422, "file is required")
         if got.size == 0:
@@ -100,52 +141,121 @@ async def upload_video(request: Request, ctx: Ctx, principal: AnyToken) -> dict[
         mime = sniff_video_type(got.head)
         if mime is None:
             raise HTTPException(415, "file is not a WebM or MP4 video")
-        url = await _record_video(ctx, session_id, tmp, got.size, mime)
+        row = await anyio.to_thread.run_sync(
+            lambda: parts.store_upload(
+                ctx, session_id, part, tmp, mime, started_at=started_at, duration_s=duration_s
+            )
+        )
     finally:
         _discard(tmp)
-    return {"session_id": session_id, "video_url": url, "size": got.size}
+    return {"session_id": session_id, **_urls(row)}
+
+
+async def _put_chunk(
+    ctx: Ctx,
+    request: Request,
+    session_id: str,
+    part: str,
+    index: int,
+    recorded_ms: float | None,
+    arrived: datetime,
+) -> dict[str, Any]:
+    # The request left the page recorded_ms after the recording started, so the start was
+    # at most that long before it arrived: no clock of the candidate's machine is trusted.
+    started = arrived - timedelta(milliseconds=recorded_ms) if recorded_ms is not None else None
+    plan = await anyio.to_thread.run_sync(
+        lambda: parts.plan_chunk(ctx, session_id, part, index, started)
+    )
+    # All of a session's recordings together have one limit: it bounds their sum.
+    limit = ctx.settings.max_video_bytes
+    if plan.room <= 0 and index >= plan.joined:
+        raise HTTPException(413, f"the session's recordings pass their limit ({limit} bytes)")
+    tmp = ctx.storage.new_upload_tmp()
+    try:
+        room = plan.room if index >= plan.joined else limit
+        size, _head = await receive_body(request, tmp, limit=max(room, 1))
+        if size == 0:
+            raise HTTPException(422, "chunk is empty")
+        if index < plan.joined:
+            # Resent after it was joined into the part's file: nothing more to keep.
+            received = list(range(plan.joined))
+        else:
+            received = await anyio.to_thread.run_sync(
+                lambda: parts.keep_chunk(ctx, session_id, part, index, tmp)
+            )
+    finally:
+        _discard(tmp)
+    return {"index": index, "size": size, "received": received}
+
+
+@router.put(
+    "/sessions/{session_id}/video/parts/{part}/chunks/{index}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ChunkOut,
+    responses=errors(*AUTH, 409, 413),
+    openapi_extra=CHUNK_BODY,
+)
+async def put_part_chunk(
+    arrived: Arrived,
+    session_id: str,
+    part: Part,
+    index: Index,
+    request: Request,
+    ctx: Ctx,
+    _: Member,
+    recorded_ms: RecordedMs = None,
+) -> dict[str, Any]:
+    """Store chunk ``index`` of recording part ``part``; the same index again replaces it."""
+    return await _put_chunk(ctx, request, session_id, part, index, recorded_ms, arrived)
 
 
 @router.put(
     "/sessions/{session_id}/video/chunks/{index}",
     status_code=status.HTTP_201_CREATED,
     response_model=ChunkOut,
-    responses=errors(*AUTH, 413),
+    responses=errors(*AUTH, 409, 413),
     openapi_extra=CHUNK_BODY,
 )
 async def put_chunk(
+    arrived: Arrived,
     session_id: str,
-    index: Annotated[int, PathParam(ge=0, lt=MAX_CHUNKS)],
+    index: Index,
     request: Request,
     ctx: Ctx,
     _: Member,
+    recorded_ms: RecordedMs = None,
 ) -> dict[str, Any]:
-    """Store chunk ``index``; sending the same index again replaces it."""
-    limit = ctx.settings.max_video_bytes
+    """Chunk ``index`` of part ``main``."""
+    return await _put_chunk(ctx, request, session_id, LEGACY_PART, index, recorded_ms, arrived)
 
-    def stored_bytes() -> int:
-        with ctx.sessions() as db:
-            return repo.chunk_bytes(db, session_id, excluding=index)
 
-    # All chunks together are one recording: its limit bounds their sum, not each chunk.
-    room = limit - await anyio.to_thread.run_sync(stored_bytes)
-    if room <= 0:
-        raise HTTPException(413, f"the recording's chunks pass its limit ({limit} bytes)")
-    tmp = ctx.storage.new_upload_tmp()
-    try:
-        size, _head = await receive_body(request, tmp, limit=room)
-        if size == 0:
-            raise HTTPException(422, "chunk is empty")
+async def _complete(ctx: Ctx, session_id: str, part: str, body: CompleteVideoIn) -> dict[str, Any]:
+    row = await anyio.to_thread.run_sync(
+        lambda: parts.complete(
+            ctx,
+            session_id,
+            part,
+            body.chunks,
+            mime=body.mime,
+            started_at=body.started_at,
+            duration_s=body.duration_s,
+        )
+    )
+    return {**_urls(row), **parts.part_json(row)}
 
-        def store() -> list[int]:
-            os.replace(tmp, ctx.storage.chunk_path(session_id, index))
-            with ctx.sessions() as db:
-                return repo.put_chunk(db, session_id, index, size)
 
-        received = await anyio.to_thread.run_sync(store)
-    finally:
-        _discard(tmp)
-    return {"index": index, "size": size, "received": received}
+@router.post(
+    "/sessions/{session_id}/video/parts/{part}/complete",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CompleteOut,
+    responses=errors(*AUTH, 409, 413, 415),
+)
+async def complete_part(
+    session_id: str, part: Part, body: CompleteVideoIn, ctx: Ctx, _: Member
+) -> dict[str, Any]:
+    """Join the part's chunks 0..N-1 in order into its recording. Idempotent; with more
+    chunks than the last time, the new ones are appended."""
+    return await _complete(ctx, session_id, part, body)
 
 
 @router.post(
@@ -155,59 +265,60 @@ async def put_chunk(
     responses=errors(*AUTH, 409, 413, 415),
 )
 async def complete(session_id: str, body: CompleteVideoIn, ctx: Ctx, _: Member) -> dict[str, Any]:
-    """Join chunks 0..N-1 in order into the session's recording."""
+    """Join the chunks of part ``main``."""
+    return await _complete(ctx, session_id, LEGACY_PART, body)
 
-    def assemble() -> tuple[Path, int, str]:
-        with ctx.sessions() as db:
-            have = set(repo.chunk_indexes(db, session_id))
-        missing = [i for i in range(body.chunks) if i not in have]
-        if missing:
-            raise HTTPException(409, f"chunks missing: {missing[:20]}")
-        with ctx.storage.chunk_path(session_id, 0).open("rb") as chunk:
-            first = chunk.read(64)
-        mime = sniff_video_type(first)
-        if mime is None:
-            raise HTTPException(415, "the recording is not a WebM or MP4 video")
-        if body.mime is not None and body.mime != mime:
-            raise HTTPException(415, f"the recording is {mime}, not {body.mime}")
-        tmp = ctx.storage.new_upload_tmp()
-        size = ctx.storage.assemble_chunks(session_id, body.chunks, tmp)
-        if size > ctx.settings.max_video_bytes:
-            _discard(tmp)
-            raise HTTPException(413, f"recording too large (limit {ctx.settings.max_video_bytes})")
-        return tmp, size, mime
 
-    tmp, size, mime = await anyio.to_thread.run_sync(assemble)
-    try:
-        url = await _record_video(ctx, session_id, tmp, size, mime)
-    finally:
-        _discard(tmp)
-
-    def cleanup() -> None:
-        with ctx.sessions() as db:
-            repo.clear_chunks(db, session_id)
-        ctx.storage.drop_chunks(session_id)
-
-    await anyio.to_thread.run_sync(cleanup)
-    return {"video_url": url, "size": size}
+def _stored(ctx: Ctx, session_id: str) -> list[RecordingRow]:
+    parts.finish_abandoned(ctx, session_id)
+    with ctx.sessions() as db:
+        return recordings.stored(db, session_id)
 
 
 @router.get(
-    "/sessions/{session_id}/video",
-    response_class=Response,
-    responses={
-        200: {"content": {"video/webm": {}, "video/mp4": {}}},
-        206: {"description": "Part of the video", "content": {"video/webm": {}, "video/mp4": {}}},
-        **errors(*AUTH, 404, 416),
-    },
+    "/sessions/{session_id}/videos",
+    response_model=list[PartOut],
+    responses=errors(*AUTH),
 )
-def get_video(session_id: str, request: Request, ctx: Ctx, _: Interviewer) -> Response:
-    """The recording; ``Range: bytes=a-b`` answers 206 for seeking."""
-    with ctx.sessions() as db:
-        row = repo.get_session(db, session_id)
-    path = ctx.storage.resolve(row.video_path) if row and row.video_path else None
+async def list_videos(session_id: str, ctx: Ctx, _: Interviewer) -> list[dict[str, Any]]:
+    """The session's recording parts, earliest first."""
+    rows = await anyio.to_thread.run_sync(_stored, ctx, session_id)
+    return [parts.part_json(r) for r in rows]
+
+
+VIDEO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"video/webm": {}, "video/mp4": {}}},
+    206: {"description": "Part of the video", "content": {"video/webm": {}, "video/mp4": {}}},
+    **errors(*AUTH, 404, 416),
+}
+
+
+@router.get("/sessions/{session_id}/video", response_class=Response, responses=VIDEO_RESPONSES)
+async def get_video(session_id: str, request: Request, ctx: Ctx, _: Interviewer) -> Response:
+    """The main recording (the largest part); ``Range: bytes=a-b`` answers 206 for seeking."""
+    rows = await anyio.to_thread.run_sync(_stored, ctx, session_id)
+    return _serve(ctx, request, recordings.main(rows))
+
+
+@router.get(
+    "/sessions/{session_id}/videos/{part}", response_class=Response, responses=VIDEO_RESPONSES
+)
+async def get_part(
+    session_id: str, part: Part, request: Request, ctx: Ctx, _: Interviewer
+) -> Response:
+    """One recording part, with Range."""
+
+    def load() -> RecordingRow | None:
+        with ctx.sessions() as db:
+            return recordings.get(db, session_id, part)
+
+    return _serve(ctx, request, await anyio.to_thread.run_sync(load))
+
+
+def _serve(ctx: Ctx, request: Request, row: RecordingRow | None) -> Response:
+    path = ctx.storage.resolve(row.path) if row is not None and row.path else None
     if row is None or path is None or not path.is_file():
-        raise HTTPException(404, "this session has no recording")
+        raise HTTPException(404, "no such recording")
     size = path.stat().st_size
     header = request.headers.get("range")
     if header is not None and not _range_ok(header, size):
@@ -216,7 +327,7 @@ def get_video(session_id: str, request: Request, ctx: Ctx, _: Interviewer) -> Re
             status_code=416,
             headers={"Content-Range": f"bytes */{size}"},
         )
-    return FileResponse(path, media_type=row.video_mime or "application/octet-stream")
+    return FileResponse(path, media_type=row.mime or "application/octet-stream")
 
 
 def _range_ok(header: str, size: int) -> bool:

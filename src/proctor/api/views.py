@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from proctor.config import Settings
+from proctor.db import recordings
 from proctor.db.models import ChatRow, EventRow, SessionRow, utcnow
 from proctor.db.repo import event_counts
 from proctor.scoring import compute_score, merge_weights
@@ -63,6 +64,8 @@ def session_json(
     participants: list[dict[str, str]],
 ) -> dict[str, Any]:
     end = row.ended_at or utcnow()
+    parts = [r for r in row.recordings if r.path]
+    main = recordings.main(parts)
     return {
         "session_id": row.session_id,
         "name": row.name,
@@ -70,7 +73,11 @@ def session_json(
         "started_at": iso(row.started_at),
         "ended_at": iso(row.ended_at),
         "duration_s": round(max(0.0, (end - row.started_at).total_seconds()), 1),
-        "video_url": f"/sessions/{row.session_id}/video" if row.video_path else None,
+        # The main recording (the largest part); all parts: GET /sessions/{id}/videos
+        "video_url": f"/sessions/{row.session_id}/video" if main else None,
+        "video_started_at": iso(main.started_at) if main else None,
+        "video_duration_s": main.duration_s if main else None,
+        "video_parts": len(parts),
         "score": score_json(settings, row, types),
         "counts": event_counts(types),
         "participants": participants,

@@ -63,9 +63,7 @@ class SessionRow(Base):
     candidate_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # Per-session overrides: {"score_weights": {...}, "candidate_notices": [...]}
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    recordings: Mapped[list[RecordingRow]] = relationship(
-        order_by="RecordingRow.id", passive_deletes=True, viewonly=True
-    )
+    recordings: Mapped[list[RecordingRow]] = relationship(order_by="RecordingRow.id", viewonly=True)
 
 
 class EventRow(Base):

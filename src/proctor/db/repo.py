@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from proctor.db.models import ChatRow, EventRow, SessionRow, VideoChunkRow, utcnow
+from proctor.db.models import ChatRow, EventRow, RecordingRow, SessionRow, VideoChunkRow, utcnow
 
 Role = Literal["interviewer", "candidate"]
 ROLES: tuple[Role, ...] = ("interviewer", "candidate")
@@ -106,11 +106,6 @@ def end_session(db: Session, row: SessionRow, when: datetime | None = None) -> b
     row.ended_at = when or utcnow()
     db.commit()
     return True
-
-
-def set_video(db: Session, row: SessionRow, path: str, size: int, mime: str) -> None:
-    row.video_path, row.video_size, row.video_mime = path, size, mime
-    db.commit()
 
 
 def add_event(
@@ -237,52 +232,6 @@ def list_chat(db: Session, session_id: str) -> list[ChatRow]:
     )
 
 
-def put_chunk(db: Session, session_id: str, index: int, size: int) -> list[int]:
-    """Record chunk ``index`` (replacing an earlier one); returns the received indexes."""
-    for _ in range(2):
-        row = db.get(VideoChunkRow, (session_id, index))
-        if row is None:
-            db.add(
-                VideoChunkRow(session_id=session_id, index=index, size=size, received_at=utcnow())
-            )
-        else:
-            row.size, row.received_at = size, utcnow()
-        try:
-            db.commit()
-            break
-        except IntegrityError:
-            db.rollback()  # the same index arrived twice at once: update the other's row
-    return chunk_indexes(db, session_id)
-
-
-def chunk_indexes(db: Session, session_id: str) -> list[int]:
-    return list(
-        db.execute(
-            select(VideoChunkRow.index)
-            .where(VideoChunkRow.session_id == session_id)
-            .order_by(VideoChunkRow.index)
-        ).scalars()
-    )
-
-
-def clear_chunks(db: Session, session_id: str) -> None:
-    for row in db.execute(
-        select(VideoChunkRow).where(VideoChunkRow.session_id == session_id)
-    ).scalars():
-        db.delete(row)
-    db.commit()
-
-
-def chunk_bytes(db: Session, session_id: str, *, excluding: int | None = None) -> int:
-    """Bytes of the session's stored chunks (but chunk ``excluding``, about to be replaced)."""
-    query = select(func.coalesce(func.sum(VideoChunkRow.size), 0)).where(
-        VideoChunkRow.session_id == session_id
-    )
-    if excluding is not None:
-        query = query.where(VideoChunkRow.index != excluding)
-    return int(db.execute(query).scalar_one())
-
-
 # Retention
 def expired_session_ids(db: Session, cutoff: datetime) -> list[str]:
     """Sessions that ended before ``cutoff``, or never ended and started before it."""
@@ -308,7 +257,7 @@ def row_counts(db: Session, session_id: str) -> dict[str, int]:
 def delete_session(db: Session, session_id: str) -> bool:
     """Delete the session and its rows (children first, whatever the foreign keys do);
     False when it was already gone."""
-    for model in (VideoChunkRow, ChatRow, EventRow):
+    for model in (VideoChunkRow, RecordingRow, ChatRow, EventRow):
         db.execute(delete(model).where(model.session_id == session_id))
     gone = db.execute(delete(SessionRow).where(SessionRow.session_id == session_id))
     db.commit()

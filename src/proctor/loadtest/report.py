@@ -36,6 +36,9 @@ def server_figures(delta: Scrape, sending: Scrape, seconds: float, end: Scrape) 
     errors = delta.get("proctor_frame_errors_total")
     lag = "proctor_event_loop_lag_seconds"
     analysis = "proctor_analysis_seconds"
+    wait = "proctor_analysis_wait_seconds"
+    # One observation per object run (servers without proctor_object_runs_total count too)
+    object_runs = delta.get(f"{analysis}_count", kind="objects")
     return {
         "frames_received": int(received),
         "frames_analyzed": int(analyzed),
@@ -48,6 +51,12 @@ def server_figures(delta: Scrape, sending: Scrape, seconds: float, end: Scrape) 
             sending.histogram_quantile(analysis, 0.95, kind="faces")
         ),
         "object_analysis_ms_mean": _ms(sending.histogram_mean(analysis, kind="objects")),
+        # Objects are opportunistic: the share of analysed frames they ran on falls under load
+        "object_runs": int(object_runs),
+        "object_runs_skipped": int(delta.get("proctor_object_runs_skipped_total")),
+        "object_rate": round(object_runs / analyzed, 3) if analyzed else None,
+        "face_wait_ms_mean": _ms(sending.histogram_mean(wait, kind="faces")),
+        "object_wait_ms_mean": _ms(sending.histogram_mean(wait, kind="objects")),
         "loop_lag_ms_mean": _ms(sending.histogram_mean(lag)),
         "loop_lag_ms_p95_bucket": _ms(sending.histogram_quantile(lag, 0.95)),
         "cpu_percent": round(100 * cpu / seconds, 1) if seconds > 0 else None,
@@ -133,6 +142,9 @@ class Report:
             f"face analysis ms mean {s['face_analysis_ms_mean']} (p95 ≤ "
             f"{s['face_analysis_ms_p95_bucket']}), objects mean {s['object_analysis_ms_mean']}, "
             f"event-loop lag ms mean {s['loop_lag_ms_mean']} (p95 ≤ {s['loop_lag_ms_p95_bucket']})",
+            f"objects ran on {s['object_runs']} frames (rate {s['object_rate']} of analysed "
+            f"frames), {s['object_runs_skipped']} runs skipped; wait for a worker ms mean: faces "
+            f"{s['face_wait_ms_mean']}, objects {s['object_wait_ms_mean']}",
             f"server CPU {s['cpu_percent']}% of one core ({s['main_cpu_percent']}% outside the "
             f"workers), memory {s['rss_mb']} MB, "
             f"{s['workers']} workers",

@@ -26,6 +26,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from proctor import __version__
+from proctor.realtime.gate import Kind
 
 if TYPE_CHECKING:
     from proctor.realtime.context import AppContext
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 ANALYSIS_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0)
+WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0)
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0, 10.0)
 LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 LOOP_PROBE_SECONDS = 0.25
@@ -58,6 +60,13 @@ class Metrics:
             "Analysis time of a frame in the worker pool (queue wait included), by kind.",
             ["kind"],
             buckets=ANALYSIS_BUCKETS,
+            registry=self.registry,
+        )
+        self.analysis_wait = Histogram(
+            "proctor_analysis_wait_seconds",
+            "Wait for a free analysis worker, by kind (object runs wait while faces do not).",
+            ["kind"],
+            buckets=WAIT_BUCKETS,
             registry=self.registry,
         )
         self.event_latency = Histogram(
@@ -124,6 +133,12 @@ class _AppCollector(Collector):
                 stats.frame_errors,
             ),
             ("proctor_analysis_pool_restarts", "Analysis pool restarts.", ctx.pool.restarts),
+            ("proctor_object_runs", "Object detector runs on live frames.", stats.object_runs),
+            (
+                "proctor_object_runs_skipped",
+                "Object runs given up: no worker was free before a newer frame's turn.",
+                stats.objects_skipped,
+            ),
         ):
             yield CounterMetricFamily(name, help_, value=value)
         yield GaugeMetricFamily(
@@ -131,6 +146,12 @@ class _AppCollector(Collector):
             "Frames waiting in a session's slot.",
             value=sum(1 for a in ctx.live.sessions.values() if a.slot.pending),
         )
+        waiting = GaugeMetricFamily(
+            "proctor_analysis_waiting", "Jobs waiting for a free worker, by kind.", labels=["kind"]
+        )
+        for kind in Kind:
+            waiting.add_metric([kind.name.lower()], ctx.pool.gate.waiting(kind))
+        yield waiting
         yield GaugeMetricFamily(
             "proctor_live_sessions", "Sessions analysed on this node.", value=len(ctx.live.sessions)
         )

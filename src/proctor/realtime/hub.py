@@ -35,6 +35,8 @@ class Connection:
     chats: TokenBucket
     name: str | None = None
     joined: bool = False
+    # The page's own id (from join), so others can follow it across socket reconnects
+    peer: str | None = None
     session_name: str = ""
     notices: list[str] = field(default_factory=list)
 
@@ -79,7 +81,12 @@ class Hub:
         remote = await self.cluster.remote_presence(session_id) or []
         found += [p for p in remote if p.get("sid") not in mine]
         out = [
-            {"role": p["role"], "name": p["name"], **({"sid": p["sid"]} if with_sid else {})}
+            {
+                "role": p["role"],
+                "name": p["name"],
+                **({"sid": p["sid"]} if with_sid else {}),
+                **({"peer": p["peer"]} if with_sid and p.get("peer") else {}),
+            }
             for p in found
         ]
         return sorted(out, key=lambda p: (p["role"] != "interviewer", p["name"]))
@@ -156,14 +163,30 @@ class Hub:
     async def deliver_snapshot(self, payload: dict[str, Any]) -> None:
         await self.sio.emit("snapshot", payload, room=room(payload["session_id"], "interviewer"))
 
-    async def relay_signal(self, conn: Connection, data: dict[str, Any]) -> None:
+    async def relay_signal(
+        self, conn: Connection, data: dict[str, Any], to: str | None = None
+    ) -> bool:
+        """To connection ``to`` when it is in the session (on any node), else False; without
+        ``to``, to everyone else in the room. ``from`` tells the receiver where to answer."""
         session_id = conn.principal.session_id
-        await self.sio.emit(
-            "signal",
-            {"session_id": session_id, "from_role": conn.principal.role, "data": data},
-            room=room(session_id),
-            skip_sid=conn.sid,
-        )
+        message = {
+            "session_id": session_id,
+            "from_role": conn.principal.role,
+            "from": conn.sid,
+            "data": data,
+        }
+        if to is None:
+            await self.sio.emit("signal", message, room=room(session_id), skip_sid=conn.sid)
+            return True
+        local = self.connections.get(to)
+        if local is not None:
+            member = _in(local, session_id)
+        else:
+            member = any(p.get("sid") == to for p in await self.participants(session_id))
+        if not member or to == conn.sid:
+            return False
+        await self.sio.emit("signal", message, to=to)
+        return True
 
     async def disconnect_session(self, session_id: str) -> None:
         """Forget pending requests of an ended session."""
@@ -175,4 +198,7 @@ def _in(conn: Connection, session_id: str) -> bool:
 
 
 def _entry(conn: Connection) -> dict[str, str]:
-    return {"role": conn.principal.role, "name": conn.name or "", "sid": conn.sid}
+    entry = {"role": conn.principal.role, "name": conn.name or "", "sid": conn.sid}
+    if conn.peer:
+        entry["peer"] = conn.peer
+    return entry

@@ -1,5 +1,9 @@
 """Live analysis: one task per session takes the latest frame, analyzes it in the pool,
 feeds the rules, and records the events they start and end.
+
+Face analysis runs on every frame a worker can take; objects are opportunistic: a session asks
+for a run on every ``object_every_n_frames``-th frame, and the run waits until a worker has no
+face analysis to do (``WorkerGate``). Under load the object rate falls, never the face rate.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from datetime import UTC, datetime
 from proctor.config import Settings
 from proctor.observability.logs import session_var
 from proctor.observability.metrics import Metrics
+from proctor.realtime.gate import Kind
 from proctor.realtime.pool import AnalysisPool
 from proctor.realtime.recorder import Recorder
 from proctor.realtime.slots import FrameSlot, PendingFrame
 from proctor.rules import RuleConfig, SessionRules, Transition
 from proctor.vision.attention import Calibrator, NeutralPose
-from proctor.vision.types import Detection, Observation
+from proctor.vision.types import Observation
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,9 @@ class LiveStats:
     frames_analyzed: int = 0
     frame_errors: int = 0
     analysis_seconds: float = 0.0
+    object_runs: int = 0
+    # Object runs given up: still waiting for a free worker when a newer frame's turn came
+    objects_skipped: int = 0
     # Recent event starts: (type, face analysis ms of the frame, frame received → emitted ms)
     event_latency: deque[tuple[str, float, float]] = field(
         default_factory=lambda: deque(maxlen=1000)
@@ -40,6 +48,15 @@ class LiveStats:
 
 def _when(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
+
+
+@dataclass(slots=True)
+class _ObjectRun:
+    """An object run waiting for a worker: its frame, and that frame's face observation."""
+
+    frame: PendingFrame
+    faces: asyncio.Future[Observation | None]
+    asked: float  # time.monotonic() when the frame got the turn
 
 
 class SessionAnalyzer:
@@ -59,75 +76,109 @@ class SessionAnalyzer:
         self.open: dict[str, int] = {}
         self.lock = asyncio.Lock()
         self.calibration = Calibration(live.settings.calibration_seconds)
+        self.last_faces = 0
         self.objects_due = False
+        self.objects_next: _ObjectRun | None = None
         self.objects_task: asyncio.Task[None] | None = None
         self.task = asyncio.create_task(self._run(), name=f"analysis-{session_id}")
 
     async def _run(self) -> None:
         session_var.set(self.session_id)  # this task's log lines name the session
-        every = self.live.settings.object_every_n_frames
         while True:
-            frame = await self.slot.take()
-            self.objects_due |= self.frames % every == 0
-            self.frames += 1
-            # Objects run beside the faces (another worker) and nothing waits for them: neither
-            # this frame's face events nor the next frame's faces. A frame whose turn comes while
-            # the last objects still run passes the turn on to the next frame.
-            objects = None
-            if self.objects_due and (self.objects_task is None or self.objects_task.done()):
-                self.objects_due = False
-                objects = asyncio.ensure_future(self._objects(frame))
-            obs = await self._observe(frame, objects)
+            await self.slot.wait()
+            asked = time.monotonic()
+            async with self.live.pool.turn(Kind.FACES):
+                # Taken only now that a worker is free: frames that came in while waiting
+                # replaced it in the slot (latest frame wins), so the newest one is analysed.
+                frame = self.slot.take_nowait()
+                n, self.frames = self.frames, self.frames + 1
+                faces = self._ask_objects(frame, n)
+                obs = None
+                try:
+                    obs = await self._observe(frame, n, asked)
+                finally:
+                    if faces is not None and not faces.done():
+                        faces.set_result(obs)
             if obs is None:
                 continue
-            if objects is not None:
-                self.objects_task = asyncio.create_task(self._judge_objects(objects, obs, frame))
             calibrating = self.calibration.observe(obs, frame.received_wall)
             await self._handle(
                 self.rules.observe(obs, frame.received_wall, calibrating=calibrating), frame
             )
 
-    async def _judge_objects(
-        self, objects: asyncio.Future[list[Detection]], obs: Observation, frame: PendingFrame
-    ) -> None:
-        try:
-            found = await objects
-        except Exception as exc:
-            # The frame counts as analysed (its faces were): log, but count no frame error.
-            log.warning("object detection failed: %r", exc, extra={"session_id": self.session_id})
+    def _ask_objects(
+        self, frame: PendingFrame, n: int
+    ) -> asyncio.Future[Observation | None] | None:
+        """Give frame ``n`` the session's object turn when one is due; returns the future its
+        face observation goes to (the object run judges with it), or None.
+
+        Nothing waits for objects: neither this frame's face events nor the next frame's faces.
+        A run still waiting for a worker takes the newer frame instead (the older one is
+        skipped); a frame due while the last run works passes the turn on to the next frame.
+        """
+        self.objects_due |= n % self.live.settings.object_every_n_frames == 0
+        running = self.objects_task is not None and not self.objects_task.done()
+        if not self.objects_due or (running and self.objects_next is None):
+            return None
+        if self.objects_next is not None:
+            self.live.stats.objects_skipped += 1
+        faces: asyncio.Future[Observation | None] = asyncio.get_running_loop().create_future()
+        self.objects_next = _ObjectRun(frame, faces, time.monotonic())
+        self.objects_due = False
+        if not running:
+            self.objects_task = asyncio.create_task(self._objects(), name=f"objects-{n}")
+        return faces
+
+    async def _objects(self) -> None:
+        live = self.live
+        async with live.pool.turn(Kind.OBJECTS):
+            run, self.objects_next = self.objects_next, None
+            assert run is not None  # the newest frame that asked (older ones were skipped)
+            live.metrics.analysis_wait.labels("objects").observe(time.monotonic() - run.asked)
+            try:
+                found = await live.pool.detect_objects_in_turn(run.frame.image)
+            except Exception as exc:
+                # The frame counts as analysed (its faces were): log, but count no frame error.
+                log.warning("object detection failed: %r", exc)
+                return
+        live.stats.object_runs += 1
+        live.metrics.analysis.labels("objects").observe(time.monotonic() - run.asked)
+        obs = await run.faces
+        if obs is None:  # its face analysis failed: the frame is not judged
             return
         obs.objects, obs.objects_ran = found, True
         obs.persons = sum(1 for d in found if d.label == "person")
-        await self._handle(self.rules.observe_objects(obs, frame.received_wall), frame)
+        await self._handle(self.rules.observe_objects(obs, run.frame.received_wall), run.frame)
 
-    async def _observe(
-        self, frame: PendingFrame, objects: asyncio.Future[list[Detection]] | None
-    ) -> Observation | None:
-        stats = self.live.stats
-        started = time.monotonic()
+    def _full_range(self, n: int) -> bool:
+        """Whether frame ``n`` runs the full-range face model whatever the short-range one sees:
+        every k-th frame, and every frame while several faces are in view, so a background face
+        the short-range model misses is seen on consecutive frames (the rules need two)."""
+        every = self.live.settings.full_range_every
+        return every <= 1 or n % every == 0 or self.last_faces >= 2
+
+    async def _observe(self, frame: PendingFrame, n: int, asked: float) -> Observation | None:
+        stats, metrics = self.live.stats, self.live.metrics
+        metrics.analysis_wait.labels("faces").observe(time.monotonic() - asked)
         try:
-            obs = await self.live.pool.analyze(
-                frame.image, neutral=self.calibration.neutral, run_objects=False
+            obs = await self.live.pool.analyze_in_turn(
+                frame.image,
+                neutral=self.calibration.neutral,
+                run_objects=False,
+                full_range=self._full_range(n),
+                # Calibration needs the gaze of every frame; after it, only looking away counts.
+                gaze_when_away=self.calibration.active,
             )
         except Exception as exc:
-            if objects is not None:
-                objects.cancel()
-                with contextlib.suppress(BaseException):
-                    await objects
             self._failed(exc)
             return None
-        seconds = time.monotonic() - started
+        seconds = time.monotonic() - asked
         stats.frames_analyzed += 1
         stats.analysis_seconds += seconds
         self.last_analysis_ms = seconds * 1000
-        self.live.metrics.analysis.labels("faces").observe(seconds)
+        self.last_faces = obs.face_count
+        metrics.analysis.labels("faces").observe(seconds)
         return obs
-
-    async def _objects(self, frame: PendingFrame) -> list[Detection]:
-        started = time.monotonic()
-        found = await self.live.pool.detect_objects(frame.image)
-        self.live.metrics.analysis.labels("objects").observe(time.monotonic() - started)
-        return found
 
     def _failed(self, exc: Exception) -> None:
         self.live.stats.frame_errors += 1
@@ -203,6 +254,11 @@ class Calibration:
     def restart(self) -> None:
         self.neutral, self._began = None, None
         self._calibrator = Calibrator(self.seconds) if self.seconds > 0 else None
+
+    @property
+    def active(self) -> bool:
+        """Whether calibration still takes samples."""
+        return self._calibrator is not None
 
     def observe(self, obs: Observation, t: float) -> bool:
         """Feed one observation; True while calibration is still going on."""

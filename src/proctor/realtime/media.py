@@ -115,7 +115,8 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
             return error("data must be JSON")
         if size > MAX_SIGNAL_BYTES:
             return error(f"signal too large: {size} bytes (limit {MAX_SIGNAL_BYTES})")
-        await ctx.hub.relay_signal(conn, data["data"])
+        if not await ctx.hub.relay_signal(conn, data["data"], payload.to):
+            return error("no such peer in this session")
         return {"ok": True}
 
     @on("calibrate")

@@ -1,7 +1,8 @@
 """The analysis pool: worker processes that each build one vision Pipeline and keep it.
 
 Workers are spawned (not forked: the server has threads) and warmed up with one frame in
-their initializer, so the first real frame is not slow.
+their initializer, so the first real frame is not slow. Jobs reach them through a
+``WorkerGate``: one job per worker at a time, face analysis before object runs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import cv2
 import numpy as np
 
 from proctor.config import Settings
+from proctor.realtime.gate import Kind, WorkerGate
 
 if TYPE_CHECKING:
     from proctor.vision.attention import NeutralPose
@@ -94,14 +96,25 @@ class FrameRefused(ValueError):
 
 
 def _analyze(
-    data: bytes, neutral: NeutralPose | None, run_objects: bool, max_bytes: int
+    data: bytes,
+    neutral: NeutralPose | None,
+    run_objects: bool,
+    max_bytes: int,
+    full_range: bool = True,
+    gaze_when_away: bool = True,
 ) -> Observation:
     from proctor.vision.frames import FrameError
 
     assert _pipeline is not None, "worker not initialised"
     try:
         result: Observation = _pipeline.analyze_bytes(
-            data, neutral=neutral, run_objects=run_objects, require_jpeg=True, max_bytes=max_bytes
+            data,
+            neutral=neutral,
+            run_objects=run_objects,
+            require_jpeg=True,
+            max_bytes=max_bytes,
+            full_range=full_range,
+            gaze_when_away=gaze_when_away,
         )
     except FrameError as exc:
         raise FrameRefused(exc.code, str(exc)) from None
@@ -130,6 +143,7 @@ class AnalysisPool:
         self.settings = settings
         self.workers = settings.analysis_workers
         self.error: str | None = None if self.workers > 0 else "live analysis is off"
+        self.gate = WorkerGate(max(1, self.workers))
         self._executor: ProcessPoolExecutor | None = None
         self._restart_lock = asyncio.Lock()
         self.restarts = 0
@@ -161,16 +175,51 @@ class AnalysisPool:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
+    def turn(self, kind: Kind) -> contextlib.AbstractAsyncContextManager[None]:
+        """A worker's turn: hold it around ``analyze_in_turn`` or ``detect_objects_in_turn``."""
+        return self.gate.turn(kind)
+
     async def analyze(
-        self, data: bytes, *, neutral: NeutralPose | None, run_objects: bool
+        self,
+        data: bytes,
+        *,
+        neutral: NeutralPose | None,
+        run_objects: bool,
+        full_range: bool = True,
+        gaze_when_away: bool = True,
     ) -> Observation:
+        async with self.turn(Kind.FACES):
+            return await self.analyze_in_turn(
+                data,
+                neutral=neutral,
+                run_objects=run_objects,
+                full_range=full_range,
+                gaze_when_away=gaze_when_away,
+            )
+
+    async def analyze_in_turn(
+        self,
+        data: bytes,
+        *,
+        neutral: NeutralPose | None,
+        run_objects: bool,
+        full_range: bool = True,
+        gaze_when_away: bool = True,
+    ) -> Observation:
+        """``Pipeline.analyze_bytes`` in a worker; the caller holds a turn."""
         if self._executor is None:
             raise RuntimeError(self.error or "analysis pool not started")
         limit = self.settings.max_frame_bytes
-        return await self._run(_analyze, data, neutral, run_objects, limit)  # type: ignore[no-any-return]
+        args = (data, neutral, run_objects, limit, full_range, gaze_when_away)
+        return await self._run(_analyze, *args)  # type: ignore[no-any-return]
 
     async def detect_objects(self, data: bytes) -> list[Detection]:
         """Only the object detector, so it can run beside the face analysis of the same frame."""
+        async with self.turn(Kind.OBJECTS):
+            return await self.detect_objects_in_turn(data)
+
+    async def detect_objects_in_turn(self, data: bytes) -> list[Detection]:
+        """The object detector alone, in a worker; the caller holds a turn."""
         return await self._run(_objects, data, self.settings.max_frame_bytes)  # type: ignore[no-any-return]
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:

@@ -186,6 +186,7 @@ def register(sio: socketio.AsyncServer, ctx: AppContext) -> None:
         if conn.principal.role == "candidate" and payload.session_id in ctx.ended:
             return error("the session has ended")
         default = conn.session_name if conn.principal.role == "candidate" else "Interviewer"
+        conn.peer = payload.peer
         await ctx.hub.join(conn, payload.name or default)
         participants = await ctx.hub.participants(payload.session_id)
         session["participants"] = [{"role": p["role"], "name": p["name"]} for p in participants]

@@ -30,13 +30,23 @@ class FrameSlot:
         self.received += 1
         self._ready.set()
 
-    async def take(self) -> PendingFrame:
+    async def wait(self) -> None:
+        """Until a frame is pending (it stays in the slot: a newer one may still replace it)."""
         while self._frame is None:
             self._ready.clear()
             await self._ready.wait()
+
+    def take_nowait(self) -> PendingFrame:
+        """The pending frame, which leaves the slot; call after ``wait``."""
+        if self._frame is None:
+            raise LookupError("no pending frame")
         frame, self._frame = self._frame, None
         self._ready.clear()
         return frame
+
+    async def take(self) -> PendingFrame:
+        await self.wait()
+        return self.take_nowait()
 
     @property
     def pending(self) -> bool:

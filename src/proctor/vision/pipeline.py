@@ -5,6 +5,12 @@ head pose, gaze, looking away → objects (every ``object_every_n_frames``-th ca
 caller decides). Models are loaded once per ``Pipeline``; apart from the object-frame counter the
 pipeline keeps no state, so a server can run one per worker process and pass each session's
 calibrated neutral pose with every call.
+
+Two options trade work for nothing the caller needs; both default to the full behaviour (the
+command line and the evaluation use it): ``full_range=False`` runs the short-range face model
+first and the full-range one only when needed (``FaceDetector.detect``), and
+``gaze_when_away=False`` skips the irises when the head pose alone already says looking away
+(gaze can only add a reason, so ``looking_away`` is the same; ``gaze`` is then None).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import cv2
 import numpy as np
 
 from proctor.config import Settings
-from proctor.vision.attention import DEFAULT_NEUTRAL, NeutralPose, is_looking_away
+from proctor.vision.attention import DEFAULT_NEUTRAL, NeutralPose, away_reason, is_looking_away
 from proctor.vision.detectors.base import ObjectDetector, create
 from proctor.vision.detectors.faces import FaceBox, FaceDetector
 from proctor.vision.detectors.landmarks import FaceLandmarker
@@ -72,6 +78,8 @@ class Pipeline:
         run_objects: bool | None = None,
         require_jpeg: bool = False,
         max_bytes: int | None = None,
+        full_range: bool = True,
+        gaze_when_away: bool = True,
     ) -> Observation:
         """Decode and analyze an encoded image; raises ``FrameError`` for unusable input."""
         start = time.perf_counter()
@@ -83,7 +91,13 @@ class Pipeline:
             min_width=ANALYSIS_WIDTH,
         )
         decode_ms = _ms_since(start)
-        observation = self.analyze_image(image, neutral=neutral, run_objects=run_objects)
+        observation = self.analyze_image(
+            image,
+            neutral=neutral,
+            run_objects=run_objects,
+            full_range=full_range,
+            gaze_when_away=gaze_when_away,
+        )
         if (width, height) != (observation.width, observation.height):
             _to_file_pixels(observation, width, height)
         observation.timings_ms["decode"] = decode_ms
@@ -96,6 +110,8 @@ class Pipeline:
         *,
         neutral: NeutralPose | None = None,
         run_objects: bool | None = None,
+        full_range: bool = True,
+        gaze_when_away: bool = True,
     ) -> Observation:
         """Analyze a BGR ``uint8`` image of shape ``(H, W, 3)``."""
         if image_bgr.ndim != 3 or image_bgr.shape[2] != 3 or image_bgr.dtype != np.uint8:
@@ -108,13 +124,15 @@ class Pipeline:
         obs.timings_ms["decode"] = 0.0  # analyze_bytes fills it in
         models_ms = 0.0
 
-        found = self.faces.detect(image_bgr)
+        found = self.faces.detect(image_bgr, full_range=full_range)
         obs.timings_ms["face_detect"] = _ms_since(start)
         models_ms += self.faces.invoke_ms()
 
         mesh_start = time.perf_counter()
         if found:
-            primary, away = self._primary_face(image_bgr, found[0], neutral or DEFAULT_NEUTRAL)
+            primary, away = self._primary_face(
+                image_bgr, found[0], neutral or DEFAULT_NEUTRAL, gaze_when_away
+            )
             models_ms += self.landmarks.invoke_ms()
             obs.faces = [primary] + [Face(box=f.box, score=f.score) for f in found[1:]]
             obs.looking_away = away
@@ -133,17 +151,20 @@ class Pipeline:
         return obs
 
     def _primary_face(
-        self, image_bgr: np.ndarray, face: FaceBox, neutral: NeutralPose
+        self, image_bgr: np.ndarray, face: FaceBox, neutral: NeutralPose, gaze_when_away: bool
     ) -> tuple[Face, bool]:
         """The primary face with pose and gaze (when the mesh reads it), and looking away."""
         height, width = image_bgr.shape[:2]
-        marks = self.landmarks.landmarks(image_bgr, face)
+        marks = self.landmarks.landmarks(image_bgr, face, eyes=False)
+        keypoint_yaw = yaw_from_keypoints(face.keypoints)
         pose = gaze = None
         if marks is not None:
             pose = head_pose_from_mesh(marks.mesh, width, height)
-            reference = (neutral.gaze_horizontal, neutral.gaze_vertical)
-            gaze = gaze_from_eyes(marks.left_eye, marks.right_eye, reference)
-        keypoint_yaw = yaw_from_keypoints(face.keypoints)
+            by_pose = away_reason(pose, None, keypoint_yaw, neutral, self.settings)
+            if gaze_when_away or by_pose is None:
+                marks = self.landmarks.with_eyes(image_bgr, marks)
+                reference = (neutral.gaze_horizontal, neutral.gaze_vertical)
+                gaze = gaze_from_eyes(marks.left_eye, marks.right_eye, reference)
         away = is_looking_away(pose, gaze, keypoint_yaw, neutral, self.settings)
         return Face(box=face.box, score=face.score, head_pose=pose, gaze=gaze), away
 

@@ -150,6 +150,12 @@ class FaceDetector:
     the result: when the full-range model found no face at ``min_score``, or a candidate below
     it that a second opinion could confirm. Where the full-range model is sure of every face it
     saw (most webcam frames), the short-range pass would only raise scores already counted.
+
+    ``detect(image, full_range=False)`` is the live server's cheaper order for the frames
+    between its regular full-range ones: the short-range model (a third of the cost) runs first,
+    and the full-range one only when the short-range model is not sure of every face it saw or
+    saw none. What it can miss is a small background face beside a clear candidate, so the
+    caller must still run the full order every few frames.
     """
 
     def __init__(
@@ -166,19 +172,28 @@ class FaceDetector:
         self.min_score = min_score
         self.min_face_ratio = min_face_ratio
         self.ran_short = False  # whether the last ``detect`` ran the short-range model
+        self.ran_full = False  # ... and the full-range one
 
     def invoke_ms(self) -> float:
         """Bare model time of the last ``detect`` call."""
         short = self.short.model.last_invoke_ms if self.ran_short else 0.0
-        return short + self.full.model.last_invoke_ms
+        return short + (self.full.model.last_invoke_ms if self.ran_full else 0.0)
 
-    def detect(self, image_bgr: np.ndarray) -> list[FaceBox]:
-        """Faces, largest (by box area) first."""
+    def _unsure(self, faces: list[FaceBox]) -> bool:
+        """No face at ``min_score``, or a candidate below it that a second model could confirm."""
+        return not faces or any(f.score < self.min_score for f in faces)
+
+    def detect(self, image_bgr: np.ndarray, *, full_range: bool = True) -> list[FaceBox]:
+        """Faces, largest (by box area) first. ``full_range=False``: see the class notes."""
         h, w = image_bgr.shape[:2]
-        full = self._candidates(self.full, image_bgr)
-        sure = [f.score >= self.min_score for f in full]
-        self.ran_short = not any(sure) or not all(sure)
-        short = self._candidates(self.short, image_bgr) if self.ran_short else []
+        if full_range:
+            full = self._candidates(self.full, image_bgr)
+            self.ran_full, self.ran_short = True, self._unsure(full)
+            short = self._candidates(self.short, image_bgr) if self.ran_short else []
+        else:
+            short = self._candidates(self.short, image_bgr)
+            self.ran_short, self.ran_full = True, self._unsure(short)
+            full = self._candidates(self.full, image_bgr) if self.ran_full else []
         min_side = self.min_face_ratio * min(h, w)
         kept = [
             f for f in fuse_faces(short, full) if f.score >= self.min_score and f.size >= min_side

@@ -9,7 +9,7 @@ taken with one ``cv2.warpAffine`` each, and points are mapped back with the same
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -103,8 +103,11 @@ class FaceLandmarker:
         """Bare model time of the last ``landmarks`` call (mesh plus irises)."""
         return self._invoke_ms
 
-    def landmarks(self, image_bgr: np.ndarray, face: FaceBox) -> FaceLandmarks | None:
-        """The mesh and irises, or None when the mesh model sees no face in the ROI."""
+    def landmarks(
+        self, image_bgr: np.ndarray, face: FaceBox, *, eyes: bool = True
+    ) -> FaceLandmarks | None:
+        """The mesh and (with ``eyes``) irises, or None when the mesh model sees no face in the
+        ROI."""
         self._invoke_ms = 0.0
         x1, y1, x2, y2 = face.box
         eye_l, eye_r = face.keypoints[EYE_L], face.keypoints[EYE_R]
@@ -117,10 +120,14 @@ class FaceLandmarker:
         presence = 1.0 / (1.0 + math.exp(-min(max(float(raw_presence.flat[0]), -80.0), 80.0)))
         if presence < MIN_FACE_PRESENCE:
             return None
-        mesh = to_image(raw_mesh.reshape(-1, 3), matrix)
-        left = self._eye(image_bgr, mesh, LEFT_EYE_CORNERS, mirror=False)
-        right = self._eye(image_bgr, mesh, RIGHT_EYE_CORNERS, mirror=True)
-        return FaceLandmarks(mesh=mesh, presence=presence, left_eye=left, right_eye=right)
+        marks = FaceLandmarks(mesh=to_image(raw_mesh.reshape(-1, 3), matrix), presence=presence)
+        return self.with_eyes(image_bgr, marks) if eyes else marks
+
+    def with_eyes(self, image_bgr: np.ndarray, marks: FaceLandmarks) -> FaceLandmarks:
+        """``marks`` with both irises (their model time adds to ``invoke_ms``)."""
+        left = self._eye(image_bgr, marks.mesh, LEFT_EYE_CORNERS, mirror=False)
+        right = self._eye(image_bgr, marks.mesh, RIGHT_EYE_CORNERS, mirror=True)
+        return replace(marks, left_eye=left, right_eye=right)
 
     def _eye(
         self, image_bgr: np.ndarray, mesh: np.ndarray, corners: tuple[int, int], *, mirror: bool

@@ -34,13 +34,25 @@ describe('ApiService', () => {
     await call;
   });
 
-  it('uploads a chunk as raw bytes to its index', async () => {
-    const call = api.putChunk('s1', 3, new Blob(['x']), 'tok');
-    const req = http.expectOne('/sessions/s1/video/chunks/3');
+  it('uploads a chunk of a part as raw bytes, saying how long it has been recording', async () => {
+    const call = api.putChunk('s1', 'p1', 3, new Blob(['x']), 15012.6, 'tok');
+    const req = http.expectOne((r) => r.url === '/sessions/s1/video/parts/p1/chunks/3');
     expect(req.request.method).toBe('PUT');
     expect(req.request.body).toBeInstanceOf(Blob);
+    expect(req.request.params.get('recorded_ms')).toBe('15013');
     req.flush({ index: 3, size: 1, received: [0, 1, 2, 3] });
     expect((await call).received).toHaveLength(4);
+  });
+
+  it('completes a part, and lists the parts', async () => {
+    const done = api.completeVideo('s1', 'p1', { chunks: 2, duration_s: 9.5 }, 'tok');
+    const req = http.expectOne('/sessions/s1/video/parts/p1/complete');
+    expect(req.request.body).toEqual({ chunks: 2, duration_s: 9.5 });
+    req.flush({ video_url: '/v', part: 'p1', size: 2 });
+    expect((await done).part).toBe('p1');
+    const listed = api.videos('s1', 'itok');
+    http.expectOne('/sessions/s1/videos').flush([{ part: 'p1', url: '/u' }]);
+    expect((await listed).map((p) => p.part)).toEqual(['p1']);
   });
 
   it('fills missing client settings with the defaults', async () => {

@@ -5,6 +5,7 @@ import {
   ClientConfig,
   DEFAULT_CLIENT_CONFIG,
   ProctorEvent,
+  RecordingPart,
   SessionInfo,
   StartSessionResponse,
 } from './models';
@@ -17,7 +18,17 @@ export interface ChunkReceipt {
 
 export interface VideoReceipt {
   video_url: string;
+  part: string;
   size: number;
+}
+
+/** What the client knows of a recording part when it completes it. */
+export interface CompleteInfo {
+  /** Chunks 0..chunks-1; absent: every chunk the server holds, up to the first gap. */
+  chunks?: number;
+  mime?: string;
+  started_at?: string;
+  duration_s?: number;
 }
 
 /** The REST API of docs/API.md. Every call that needs a token takes it explicitly. */
@@ -65,26 +76,46 @@ export class ApiService {
     );
   }
 
-  putChunk(sessionId: string, index: number, data: Blob, token: string): Promise<ChunkReceipt> {
+  /** Chunk `index` of recording part `part`; `recordedMs`: how long the part has been
+   * recording as this request leaves, so the server dates its start by its own clock. */
+  putChunk(
+    sessionId: string,
+    part: string,
+    index: number,
+    data: Blob,
+    recordedMs: number,
+    token: string,
+  ): Promise<ChunkReceipt> {
+    const url = `/sessions/${enc(sessionId)}/video/parts/${enc(part)}/chunks/${index}`;
     return firstValueFrom(
-      this.http.put<ChunkReceipt>(`/sessions/${enc(sessionId)}/video/chunks/${index}`, data, {
+      this.http.put<ChunkReceipt>(url, data, {
         headers: auth(token).set('Content-Type', 'application/octet-stream'),
+        params: { recorded_ms: Math.max(0, Math.round(recordedMs)) },
       }),
     );
   }
 
   completeVideo(
     sessionId: string,
-    chunks: number,
-    mime: string,
+    part: string,
+    info: CompleteInfo,
     token: string,
   ): Promise<VideoReceipt> {
     return firstValueFrom(
       this.http.post<VideoReceipt>(
-        `/sessions/${enc(sessionId)}/video/complete`,
-        { chunks, mime },
+        `/sessions/${enc(sessionId)}/video/parts/${enc(part)}/complete`,
+        info,
         { headers: auth(token) },
       ),
+    );
+  }
+
+  /** The session's recording parts, earliest first. */
+  videos(sessionId: string, token: string): Promise<RecordingPart[]> {
+    return firstValueFrom(
+      this.http.get<RecordingPart[]>(`/sessions/${enc(sessionId)}/videos`, {
+        headers: auth(token),
+      }),
     );
   }
 

@@ -38,7 +38,10 @@ export interface Score {
 export interface Participant {
   role: Role;
   name: string;
+  /** Socket.IO sid of the connection. */
   sid?: string;
+  /** Id of the page behind it (the same across the page's socket reconnects). */
+  peer?: string;
 }
 
 export interface SessionInfo {
@@ -48,10 +51,25 @@ export interface SessionInfo {
   started_at: string;
   ended_at: string | null;
   duration_s: number | null;
+  /** The main recording (the largest part). */
   video_url: string | null;
+  /** When the main recording started (server clock), and its length when known. */
+  video_started_at?: string | null;
+  video_duration_s?: number | null;
+  video_parts?: number;
   score: Score;
   counts: Record<string, number>;
   participants: Participant[];
+}
+
+/** One recording part: what one candidate page recorded (a reload starts a new part). */
+export interface RecordingPart {
+  part: string;
+  started_at: string | null;
+  duration_s: number | null;
+  size: number;
+  mime: string | null;
+  url: string;
 }
 
 export interface ProctorEvent {

@@ -1,6 +1,6 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { TestBed } from '@angular/core/testing';
-import { RecorderService } from './recorder';
+import { RecorderService, claimPart, releasePart } from './recorder';
 import { FakeMediaRecorder } from './testing/fake-media-recorder';
 
 const offline = (): HttpErrorResponse => new HttpErrorResponse({ status: 0 });
@@ -22,27 +22,39 @@ describe('RecorderService', () => {
 
   it('uploads each slice during the session and completes the video at the end', async () => {
     const { recorder, fake } = setup();
-    const uploads: [number, string][] = [];
+    let clock = 1000;
+    recorder.now = () => clock;
+    recorder.wallNow = () => Date.parse('2026-01-01T10:00:00.000Z');
+    const uploads: [number, string, number][] = [];
     const upload = vi.fn(
-      async (i: number, data: Blob) => void uploads.push([i, await data.text()]),
+      async (i: number, data: Blob, recordedMs: number) =>
+        void uploads.push([i, await data.text(), recordedMs]),
     );
     const complete = vi.fn(async () => undefined);
     recorder.start({} as MediaStream, 5000, { upload, complete });
     expect(fake().options.mimeType).toBe('video/webm;codecs=vp8,opus');
     expect(fake().timeslice).toBe(5000);
 
+    fake().dispatchEvent(new Event('start')); // the first frame: recording time starts here
+    clock = 6000;
     fake().emit('a');
     fake().emit('b');
     await vi.advanceTimersByTimeAsync(0);
     expect(uploads).toEqual([
-      [0, 'a'],
-      [1, 'b'],
-    ]); // uploaded while still recording
+      [0, 'a', 5000],
+      [1, 'b', 5000],
+    ]); // uploaded while still recording, each saying how long it has recorded
     expect(complete).not.toHaveBeenCalled();
 
+    clock = 13_040;
     await recorder.stop();
-    expect(uploads.at(-1)).toEqual([2, 'last']);
-    expect(complete).toHaveBeenCalledWith(3, 'video/webm');
+    expect(uploads.at(-1)).toEqual([2, 'last', 12_040]);
+    expect(complete).toHaveBeenCalledWith({
+      chunks: 3,
+      mime: 'video/webm',
+      startedAt: '2026-01-01T10:00:00.000Z',
+      durationS: 12,
+    });
     expect(recorder.state()).toBe('done');
   });
 
@@ -96,6 +108,17 @@ describe('RecorderService', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(upload).toHaveBeenCalledTimes(1);
     expect(recorder.state()).toBe('failed');
+  });
+
+  it('remembers the part a page records, so the next page can finish it', () => {
+    localStorage.clear();
+    expect(claimPart('s1', 'first')).toBeNull();
+    expect(claimPart('s1', 'second')).toBe('first'); // the page was reloaded mid-recording
+    expect(claimPart('s2', 'other')).toBeNull(); // sessions apart
+    releasePart('s1', 'first'); // not the current one: nothing changes
+    expect(claimPart('s1', 'second')).toBeNull();
+    releasePart('s1', 'second');
+    expect(claimPart('s1', 'third')).toBeNull();
   });
 
   it('says so when the browser cannot record WebM', () => {

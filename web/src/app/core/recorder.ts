@@ -3,11 +3,65 @@ import { isTransient } from './api';
 
 export type RecorderState = 'idle' | 'recording' | 'finishing' | 'done' | 'failed' | 'unsupported';
 
+/** What the recorder knows of its recording when it is over. */
+export interface RecordingInfo {
+  chunks: number;
+  mime: string;
+  /** When recording started, by this machine's clock (ISO-8601). */
+  startedAt: string;
+  durationS: number;
+}
+
 export interface RecorderSinks {
-  /** Uploads chunk `index`; rejects on failure (retried with backoff when transient). */
-  upload: (index: number, data: Blob) => Promise<unknown>;
-  /** Tells the server all `chunks` are there. */
-  complete: (chunks: number, mime: string) => Promise<unknown>;
+  /**
+   * Uploads chunk `index`; rejects on failure (retried with backoff when transient).
+   * `recordedMs`: how long recording has run as this attempt leaves (the server dates the
+   * recording's start from it by its own clock, whatever this machine's clock says).
+   */
+  upload: (index: number, data: Blob, recordedMs: number) => Promise<unknown>;
+  /** Tells the server all chunks are there. */
+  complete: (info: RecordingInfo) => Promise<unknown>;
+}
+
+const PART_KEY = 'proctor.recording.';
+
+/**
+ * The recording part this browser records for a session, kept in localStorage: a reloaded or
+ * reopened page starts a new part and learns which part the page before it left unfinished.
+ */
+export function claimPart(sessionId: string, part: string): string | null {
+  const key = PART_KEY + sessionId;
+  const previous = readStorage(key);
+  writeStorage(key, part);
+  return previous && previous !== part ? previous : null;
+}
+
+/** The part is complete: a later page has nothing to finish for it. */
+export function releasePart(sessionId: string, part: string): void {
+  const key = PART_KEY + sessionId;
+  if (readStorage(key) === part) {
+    writeStorage(key, null);
+  }
+}
+
+function readStorage(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null; // storage disabled: each page records its own part all the same
+  }
+}
+
+function writeStorage(key: string, value: string | null): void {
+  try {
+    if (value === null) {
+      localStorage.removeItem(key);
+    } else {
+      localStorage.setItem(key, value);
+    }
+  } catch {
+    // see readStorage
+  }
 }
 
 type RecorderFactory = (stream: MediaStream, options: MediaRecorderOptions) => MediaRecorder;
@@ -31,6 +85,9 @@ export class RecorderService implements OnDestroy {
   isTypeSupported: (mime: string) => boolean = (mime) =>
     typeof MediaRecorder !== 'undefined' && MediaRecorder.isTypeSupported(mime);
   baseBackoffMs = 500;
+  /** Clocks, replaceable in tests: a monotonic one for spans, the wall clock for the start. */
+  now: () => number = () => performance.now();
+  wallNow: () => number = () => Date.now();
 
   private recorder: MediaRecorder | null = null;
   private sinks: RecorderSinks | null = null;
@@ -39,6 +96,9 @@ export class RecorderService implements OnDestroy {
   private attempts = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
+  private startMono = 0;
+  private startWall = 0;
+  private durationMs: number | null = null;
   private finished: Promise<void> | null = null;
   private resolveFinished: (() => void) | null = null;
   private readonly online = (): void => this.retryNow();
@@ -59,11 +119,14 @@ export class RecorderService implements OnDestroy {
         void this.pump();
       }
     });
+    recorder.addEventListener('start', () => this.markStart());
     recorder.addEventListener('stop', () => {
+      this.durationMs = this.now() - this.startMono;
       this.stopped = true;
       void this.pump();
     });
     window.addEventListener('online', this.online);
+    this.markStart(); // refined by the 'start' event, when the first frame is taken
     recorder.start(Math.max(1000, sliceMs));
     this.state.set('recording');
   }
@@ -116,13 +179,19 @@ export class RecorderService implements OnDestroy {
     try {
       while (this.queue.length) {
         const chunk = this.queue[0];
-        await this.sinks.upload(chunk.index, chunk.data);
+        await this.sinks.upload(chunk.index, chunk.data, this.now() - this.startMono);
         this.queue.shift();
         this.uploaded.update((n) => n + 1);
         this.succeeded();
       }
       if (this.stopped && this.state() === 'finishing') {
-        await this.sinks.complete(this.recorded(), 'video/webm');
+        const durationMs = this.durationMs ?? this.now() - this.startMono;
+        await this.sinks.complete({
+          chunks: this.recorded(),
+          mime: 'video/webm',
+          startedAt: new Date(this.startWall).toISOString(),
+          durationS: Math.round(durationMs / 100) / 10,
+        });
         this.succeeded();
         this.finish('done');
       }
@@ -131,6 +200,11 @@ export class RecorderService implements OnDestroy {
     } finally {
       this.pumping = false;
     }
+  }
+
+  private markStart(): void {
+    this.startMono = this.now();
+    this.startWall = this.wallNow();
   }
 
   private succeeded(): void {

@@ -11,6 +11,8 @@ export interface JoinOptions {
   role: Role;
   /** Shown to the others; empty lets the server use the session's name (candidate) or a default. */
   name?: string;
+  /** This page's id, shown to the others in `presence` (it survives socket reconnects). */
+  peer?: string;
   /** Runs after every successful join: the first and each one after a reconnect. */
   onJoined: (ack: Ack, rejoin: boolean) => void;
   /** Runs when the server refuses the token or the join. */
@@ -138,6 +140,9 @@ function joinPayload(options: JoinOptions): Record<string, string> {
   const payload: Record<string, string> = { session_id: options.sessionId, role: options.role };
   if (options.name?.trim()) {
     payload['name'] = options.name.trim();
+  }
+  if (options.peer) {
+    payload['peer'] = options.peer;
   }
   return payload;
 }

@@ -1,27 +1,22 @@
-import { Injectable, OnDestroy, signal } from '@angular/core';
+import { Injectable, OnDestroy, computed, signal } from '@angular/core';
+import { Participant, Role } from './models';
 import { newClientId } from './outbox';
+import { PeerLink, PeerState, SignalData } from './peer-link';
 
-/**
- * What travels in Socket.IO `signal.data`. `conn` names one peer connection of the candidate;
- * a new value tells the interviewer to start over with a fresh RTCPeerConnection.
- */
-export interface SignalData {
-  conn: string;
-  /** Sender's id: one per page, so a second interviewer tab cannot take over silently. */
+export type { PeerState, SignalData } from './peer-link';
+
+/** A relayed `signal` as the server delivers it: `from` is the sender's Socket.IO sid. */
+export interface SignalMessage {
+  session_id?: string;
+  from_role?: Role | string;
   from?: string;
-  /** The peer this message is meant for (absent: anyone). */
-  to?: string;
-  description?: RTCSessionDescriptionInit;
-  candidate?: RTCIceCandidateInit | null;
-  /** Interviewer → candidate: "I am here; (re)connect unless we already are". */
-  ready?: boolean;
+  data: SignalData;
 }
-
-export type PeerState = RTCPeerConnectionState | 'idle';
 
 export interface PeerOptions {
   iceServers: RTCIceServer[];
-  send: (data: SignalData) => void;
+  /** Sends `data`, to the page with Socket.IO sid `to` (absent: to the others in the room). */
+  send: (data: SignalData, to?: string) => void;
   /** The candidate's camera and microphone; absent on the receiving side. */
   stream?: MediaStream;
 }
@@ -34,164 +29,150 @@ export interface PeerStats {
   height: number | null;
 }
 
-const RESTART_GRACE_MS = 5_000;
-const RESET_AFTER_MS = 15_000;
+/** How long a link of an interviewer who left waits (sending nothing) for that page to return. */
+const ORPHAN_MS = 20_000;
+const ORDER: PeerState[] = ['connected', 'connecting', 'new', 'disconnected', 'failed', 'closed'];
 
 /**
- * One WebRTC link between the candidate (sender, "impolite") and the interviewer (receiver,
- * "polite"), with perfect negotiation so either side may renegotiate (e.g. an ICE restart)
- * without glare. A failed connection restarts ICE; if that does not help, the candidate builds
- * a new connection.
+ * Live video from the candidate to every interviewer page: the candidate (sender) keeps one
+ * peer connection per interviewer in the room, so an exam proctor and a supervisor both see
+ * it; an interviewer page (receiver) keeps one, to the candidate.
+ *
+ * The candidate opens a link as soon as an interviewer shows up in `presence` (no round trip
+ * waits for the interviewer to ask), addresses each link's messages to that interviewer's
+ * socket, and follows an interviewer whose socket reconnected (same page id, new sid) without
+ * rebuilding a link that still carries media.
  */
 @Injectable()
 export class WebRtcService implements OnDestroy {
-  readonly state = signal<PeerState>('idle');
-  readonly remoteStream = signal<MediaStream | null>(null);
-  readonly restarts = signal(0);
   pcFactory: (config: RTCConfiguration) => RTCPeerConnection = (c) => new RTCPeerConnection(c);
+  /** This page's id: stable for the page's life, sent in `join` and in every signal. */
+  readonly id = newClientId();
 
-  private pc: RTCPeerConnection | null = null;
-  private conn = '';
-  private readonly self = newClientId();
-  /** The other page this one talks to; the candidate follows the latest interviewer that announced itself. */
-  private peer = '';
-  private polite = false;
-  private makingOffer = false;
-  private ignoreOffer = false;
+  private readonly links = signal<PeerLink[]>([]);
   private options: PeerOptions | null = null;
-  private watchdog: ReturnType<typeof setTimeout> | null = null;
-  private lastStats: { lost: number; received: number } | null = null;
+  private polite = false;
+  /** Receiver: messages that came before the receiver had its settings, and a pending hello. */
+  private queued: SignalMessage[] = [];
+  private announceWhenStarted = false;
+  private readonly orphanTimers = new Map<PeerLink, ReturnType<typeof setTimeout>>();
+
+  /** Best state over the links: connected when media flows to (or from) anyone. */
+  readonly state = computed<PeerState>(() => {
+    const states = this.links().map((l) => l.state());
+    return ORDER.find((s) => states.includes(s)) ?? 'idle';
+  });
+  readonly remoteStream = computed(() => this.links()[0]?.remoteStream() ?? null);
+  readonly restarts = computed(() => this.links().reduce((n, l) => n + l.restarts(), 0));
+  /** Sender: how many interviewer pages get the video now. */
+  readonly viewers = computed(() => this.links().filter((l) => l.state() === 'connected').length);
 
   get isOfferer(): boolean {
     return !this.polite;
   }
 
-  /** Candidate side: sends `stream` and owns the connection id. */
+  /** Candidate side: sends `stream` to each interviewer (see `syncPeers`). */
   startSender(options: PeerOptions): void {
     this.options = options;
     this.polite = false;
-    this.reset();
   }
 
-  /** Interviewer side: waits for the candidate's offer. */
+  /** Interviewer side: answers the candidate's offers. */
   startReceiver(options: PeerOptions): void {
     this.options = options;
     this.polite = true;
-    this.announce();
-  }
-
-  /** Interviewer: asks the candidate to (re)connect, e.g. after joining or rejoining the room. */
-  announce(): void {
-    this.options?.send({ conn: this.conn, from: this.self, ready: true });
-  }
-
-  /** Candidate: after a (re)join, rebuilds the connection unless media is flowing. */
-  ensureConnected(): void {
-    if (this.isOfferer && this.state() !== 'connected') {
-      this.reset();
+    const queued = this.queued;
+    this.queued = [];
+    for (const message of queued) {
+      void this.handle(message);
+    }
+    if (this.announceWhenStarted) {
+      this.announce();
     }
   }
 
-  /** Candidate: a brand-new connection with a new id (the interviewer follows the id). */
-  reset(): void {
+  /** Interviewer: asks the candidate to connect (after joining or rejoining the room). */
+  announce(): void {
+    if (!this.options) {
+      this.announceWhenStarted = true;
+      return;
+    }
+    this.announceWhenStarted = false;
+    this.options.send({ conn: this.links()[0]?.conn ?? '', from: this.id, ready: true });
+  }
+
+  /** Candidate: one link per interviewer present; links of interviewers gone are dropped
+   * (a link still carrying media only once it stops: the page may be reconnecting). */
+  syncPeers(participants: Participant[]): void {
     if (!this.options || !this.isOfferer) {
       return;
     }
-    this.create(newClientId());
-    const pc = this.pc;
-    const stream = this.options.stream;
-    if (pc && stream) {
-      for (const track of stream.getTracks()) {
-        pc.addTrack(track, stream);
+    const present = participants.filter((p) => p.role === 'interviewer' && p.sid);
+    const sids = new Set(present.map((p) => p.sid));
+    for (const p of present) {
+      const sid = p.sid as string;
+      if (this.linkTo(sid)) {
+        continue;
+      }
+      const same = p.peer ? this.links().find((l) => l.peerPage === p.peer && l.alive) : undefined;
+      if (same) {
+        same.target = sid; // the same page on a new socket
+        this.adopt(same);
+      } else {
+        this.open(sid, p.peer ?? null);
+      }
+    }
+    for (const link of this.links()) {
+      if (link.target && !sids.has(link.target) && !link.orphan) {
+        if (!link.connected) {
+          this.drop(link);
+          continue;
+        }
+        // Maybe a socket reconnect: keep the link, send nothing, give it a while to come back.
+        link.orphan = true;
+        link.pause();
+        const timer = setTimeout(() => {
+          if (this.links().includes(link) && link.orphan) {
+            this.drop(link);
+          }
+        }, ORPHAN_MS);
+        this.orphanTimers.set(link, timer);
       }
     }
   }
 
-  async handle(data: SignalData): Promise<void> {
-    if (!data || typeof data.conn !== 'string') {
-      return;
-    }
-    if (data.to && data.to !== this.self) {
-      return;
-    }
-    if (data.ready) {
-      const samePeer = data.from === this.peer && data.conn === this.conn;
-      if (this.isOfferer && !(samePeer && this.state() === 'connected')) {
-        this.peer = data.from ?? '';
-        this.reset();
-      }
-      return;
-    }
+  /** Candidate, after rejoining: rebuilds the links that lost their media. */
+  ensureConnected(): void {
     if (this.isOfferer) {
-      // Answers and candidates count only for the current connection and the current interviewer.
-      if (data.conn !== this.conn || (this.peer && data.from !== this.peer)) {
-        return;
-      }
-      this.peer ||= data.from ?? '';
-    } else {
-      this.peer = data.from ?? '';
-      if (data.conn !== this.conn) {
-        this.create(data.conn);
-      }
-    }
-    const pc = this.pc;
-    if (!pc) {
-      return;
-    }
-    if (data.description) {
-      const description = data.description;
-      const collision =
-        description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
-      this.ignoreOffer = !this.polite && collision;
-      if (this.ignoreOffer) {
-        return;
-      }
-      await pc.setRemoteDescription(description);
-      if (description.type === 'offer') {
-        await pc.setLocalDescription();
-        this.emit({ description: pc.localDescription?.toJSON() });
-      }
-    } else if (data.candidate !== undefined) {
-      try {
-        await pc.addIceCandidate(data.candidate ?? undefined);
-      } catch (error) {
-        if (!this.ignoreOffer) {
-          console.warn('ICE candidate rejected', error);
+      for (const link of this.links()) {
+        if (!link.alive) {
+          this.rebuild(link);
         }
       }
     }
   }
 
-  async stats(): Promise<PeerStats | null> {
-    if (!this.pc) {
-      return null;
+  async handle(message: SignalMessage): Promise<void> {
+    const data = message?.data;
+    if (!data || typeof data.conn !== 'string') {
+      return;
     }
-    const report = await this.pc.getStats();
-    return readStats(report, this);
+    if (!this.options) {
+      this.queued.push(message);
+      return;
+    }
+    return this.isOfferer ? this.fromInterviewer(message, data) : this.fromCandidate(message, data);
   }
 
-  /** Used by readStats to turn cumulative counters into a recent loss rate. */
-  lossSince(lost: number, received: number): number | null {
-    const previous = this.lastStats;
-    this.lastStats = { lost, received };
-    const dLost = previous ? lost - previous.lost : lost;
-    const dReceived = previous ? received - previous.received : received;
-    const total = dLost + dReceived;
-    return total > 0 ? (100 * Math.max(0, dLost)) / total : null;
+  async stats(): Promise<PeerStats | null> {
+    const link = this.links().find((l) => l.connected) ?? this.links()[0];
+    return link ? readStats(await link.getStats(), link) : null;
   }
 
   close(): void {
-    this.clearWatchdog();
-    if (this.pc) {
-      this.pc.onnegotiationneeded = null;
-      this.pc.onicecandidate = null;
-      this.pc.onconnectionstatechange = null;
-      this.pc.ontrack = null;
-      this.pc.close();
+    for (const link of this.links()) {
+      this.drop(link);
     }
-    this.pc = null;
-    this.remoteStream.set(null);
-    this.state.set('idle');
   }
 
   ngOnDestroy(): void {
@@ -199,82 +180,105 @@ export class WebRtcService implements OnDestroy {
     this.options = null;
   }
 
-  private create(conn: string): void {
-    this.close();
-    this.conn = conn;
-    this.lastStats = null;
-    this.makingOffer = false;
-    this.ignoreOffer = false;
-    const pc = this.pcFactory({ iceServers: this.options?.iceServers ?? [] });
-    this.pc = pc;
-    this.state.set(pc.connectionState);
-    pc.onnegotiationneeded = async () => {
-      try {
-        this.makingOffer = true;
-        await pc.setLocalDescription();
-        this.emit({ description: pc.localDescription?.toJSON() });
-      } catch (error) {
-        console.warn('negotiation failed', error);
-      } finally {
-        this.makingOffer = false;
-      }
-    };
-    pc.onicecandidate = ({ candidate }) => this.emit({ candidate: candidate?.toJSON() ?? null });
-    pc.ontrack = ({ streams, track }) => {
-      const stream = streams[0] ?? new MediaStream([track]);
-      this.remoteStream.set(stream);
-    };
-    pc.onconnectionstatechange = () => this.onState(pc);
-  }
-
-  private onState(pc: RTCPeerConnection): void {
-    if (pc !== this.pc) {
+  private async fromInterviewer(message: SignalMessage, data: SignalData): Promise<void> {
+    if (message.from_role === 'candidate' || !message.from) {
       return;
     }
-    const state = pc.connectionState;
-    this.state.set(state);
-    if (state === 'connected') {
-      this.clearWatchdog();
-    } else if (state === 'failed') {
-      this.restartIce(pc);
-    } else if (state === 'disconnected') {
-      // Often recovers by itself within a few seconds; restart ICE if it does not.
-      this.arm(RESTART_GRACE_MS, () => this.restartIce(pc));
+    const sid = message.from;
+    let link = this.linkTo(sid) ?? this.links().find((l) => l.conn === data.conn && l.alive);
+    if (link && link.target !== sid) {
+      link.target = sid; // that page's socket reconnected: follow it
+      this.adopt(link);
+    }
+    if (data.ready) {
+      if (!link) {
+        this.open(sid, data.from ?? null);
+      } else if (!link.alive) {
+        this.rebuild(link);
+      }
+      return;
+    }
+    if (link && link.conn === data.conn) {
+      link.peerPage ??= data.from ?? null;
+      await link.handle(data);
     }
   }
 
-  private restartIce(pc: RTCPeerConnection): void {
-    if (pc !== this.pc) {
+  private async fromCandidate(message: SignalMessage, data: SignalData): Promise<void> {
+    if (message.from_role === 'interviewer' || data.ready) {
       return;
     }
-    this.restarts.update((n) => n + 1);
-    pc.restartIce();
-    // The sender rebuilds the whole connection when an ICE restart does not bring it back.
-    this.arm(RESET_AFTER_MS, () => {
-      if (pc === this.pc && pc.connectionState !== 'connected') {
-        this.reset();
+    let link: PeerLink | undefined = this.links()[0];
+    if (!link || link.conn !== data.conn) {
+      if (data.description?.type !== 'offer') {
+        return; // a message of a connection the candidate has replaced
       }
+      this.close();
+      link = this.make(data.conn, message.from ?? null);
+    }
+    link.target = message.from ?? link.target;
+    await link.handle(data);
+  }
+
+  private linkTo(sid: string): PeerLink | undefined {
+    return this.links().find((l) => l.target === sid);
+  }
+
+  private open(sid: string, page: string | null): PeerLink {
+    const link = this.make(newClientId(), sid);
+    link.peerPage = page;
+    return link;
+  }
+
+  private rebuild(link: PeerLink): void {
+    const target = link.target;
+    const page = link.peerPage;
+    this.drop(link);
+    if (target) {
+      this.open(target, page);
+    }
+  }
+
+  private adopt(link: PeerLink): void {
+    if (link.orphan) {
+      link.orphan = false;
+      link.resume();
+      clearTimeout(this.orphanTimers.get(link));
+      this.orphanTimers.delete(link);
+    }
+  }
+
+  private drop(link: PeerLink): void {
+    clearTimeout(this.orphanTimers.get(link));
+    this.orphanTimers.delete(link);
+    link.close();
+    this.links.update((all) => all.filter((l) => l !== link));
+  }
+
+  private make(conn: string, target: string | null): PeerLink {
+    const options = this.options as PeerOptions;
+    const link: PeerLink = new PeerLink(conn, {
+      polite: this.polite,
+      iceServers: options.iceServers,
+      stream: this.isOfferer ? options.stream : undefined,
+      factory: this.pcFactory,
+      send: (data) =>
+        this.options?.send({ conn, from: this.id, ...data }, link.target ?? undefined),
+      onGiveUp: () => {
+        if (this.isOfferer && this.links().includes(link)) {
+          this.rebuild(link);
+        }
+      },
+      onState: () => {
+        // A link whose interviewer left is dropped once it stops carrying media.
+        if (link.orphan && !link.connected && this.links().includes(link)) {
+          this.drop(link);
+        }
+      },
     });
-  }
-
-  private arm(ms: number, action: () => void): void {
-    this.clearWatchdog();
-    this.watchdog = setTimeout(() => {
-      this.watchdog = null;
-      action();
-    }, ms);
-  }
-
-  private clearWatchdog(): void {
-    if (this.watchdog !== null) {
-      clearTimeout(this.watchdog);
-      this.watchdog = null;
-    }
-  }
-
-  private emit(data: Omit<SignalData, 'conn' | 'from' | 'to'>): void {
-    const to = this.peer ? { to: this.peer } : {};
-    this.options?.send({ conn: this.conn, from: this.self, ...to, ...data });
+    link.target = target;
+    this.links.update((all) => [...all, link]);
+    return link;
   }
 }
 
@@ -292,10 +296,7 @@ interface StatLike {
 }
 
 /** RTT of the active candidate pair; loss, fps and size of the incoming video. */
-export function readStats(
-  report: RTCStatsReport,
-  peer: Pick<WebRtcService, 'lossSince'>,
-): PeerStats {
+export function readStats(report: RTCStatsReport, peer: Pick<PeerLink, 'lossSince'>): PeerStats {
   const out: PeerStats = { rttMs: null, packetLossPct: null, fps: null, width: null, height: null };
   report.forEach((entry: StatLike) => {
     if (entry.type === 'candidate-pair' && entry.state === 'succeeded' && entry.nominated) {

@@ -1,12 +1,19 @@
+let clockFormat: Intl.DateTimeFormat | null = null;
+
 /** Wall-clock time of an ISO timestamp, in the viewer's locale (e.g. 14:03:07). */
 export function clockTime(iso: string | null | undefined): string {
   if (!iso) {
     return '';
   }
   const date = new Date(iso);
-  return Number.isNaN(date.getTime())
-    ? ''
-    : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  // One formatter for every call: making one (as toLocaleTimeString does) is slow, and a
+  // room renders a time per event.
+  clockFormat ??= new Intl.DateTimeFormat([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  return Number.isNaN(date.getTime()) ? '' : clockFormat.format(date);
 }
 
 /** A duration in seconds as `m:ss` (or `h:mm:ss`). */

@@ -13,8 +13,22 @@ export class FakePeerConnection {
   onconnectionstatechange: (() => void) | null = null;
   ontrack: unknown = null;
 
-  addTrack(): void {
+  get remoteDescription(): RTCSessionDescriptionInit | null {
+    return this.remote.at(-1) ?? null;
+  }
+
+  readonly senders: { track: unknown; replaceTrack: (t: unknown) => Promise<void> }[] = [];
+
+  addTrack(track: unknown = {}): void {
     this.tracks++;
+    const sender = {
+      track,
+      replaceTrack: async (t: unknown) => void (sender.track = t),
+    };
+    this.senders.push(sender);
+  }
+  getSenders(): unknown[] {
+    return this.senders;
   }
   async setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
     this.remote.push(d);

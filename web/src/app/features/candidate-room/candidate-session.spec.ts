@@ -85,12 +85,30 @@ describe('CandidateSession', () => {
     await tick();
     expect(fake.emitted[0]).toEqual({
       event: 'join',
-      payload: { session_id: 's1', role: 'candidate' },
+      payload: { session_id: 's1', role: 'candidate', peer: session.rtc.id },
     });
     expect(session.name()).toBe('Ada');
     expect(recorders).toHaveLength(1);
-    expect(pcs).toHaveLength(1);
-    expect(pcs[0].tracks).toBe(2);
+    expect(pcs).toHaveLength(0); // no interviewer in the room yet
+    // Two interviewers join: each gets its own link, with the candidate's tracks.
+    fake.fire('presence', {
+      session_id: 's1',
+      participants: [
+        { role: 'interviewer', name: 'Proctor', sid: 'i1', peer: 'p1' },
+        { role: 'interviewer', name: 'Supervisor', sid: 'i2', peer: 'p2' },
+        { role: 'candidate', name: 'Ada', sid: 'c1' },
+      ],
+    });
+    expect(pcs).toHaveLength(2);
+    expect(pcs.map((pc) => pc.tracks)).toEqual([2, 2]);
+    expect(session.interviewerPresent()).toBe(true);
+    await pcs[1].onnegotiationneeded!();
+    const offer = fake.emitted.filter((e) => e.event === 'signal').at(-1)?.payload as {
+      to: string;
+      data: { description: { type: string } };
+    };
+    expect(offer.to).toBe('i2');
+    expect(offer.data.description.type).toBe('offer');
     const frame = fake.emitted.find((e) => e.event === 'frame')?.payload as { image: ArrayBuffer };
     expect(new Uint8Array(frame.image)[0]).toBe(0xff);
   });
@@ -127,18 +145,39 @@ describe('CandidateSession', () => {
     recorders[0].emit('a');
     fake.fire('session_ended', { session_id: 's1' });
     await tick();
-    http.expectOne('/sessions/s1/video/chunks/0').flush({ index: 0, size: 1, received: [0] });
+    const first = http.expectOne((r) =>
+      /^\/sessions\/s1\/video\/parts\/[\w-]+\/chunks\/0$/.test(r.url),
+    );
+    const part = first.request.url.split('/')[5];
+    expect(Number(first.request.params.get('recorded_ms'))).toBeGreaterThanOrEqual(0);
+    first.flush({ index: 0, size: 1, received: [0] });
     await tick();
-    http.expectOne('/sessions/s1/video/chunks/1').flush({ index: 1, size: 4, received: [0, 1] });
+    http
+      .expectOne((r) => r.url === `/sessions/s1/video/parts/${part}/chunks/1`)
+      .flush({ index: 1, size: 4, received: [0, 1] });
     await tick();
-    const complete = http.expectOne('/sessions/s1/video/complete');
-    expect(complete.request.body).toEqual({ chunks: 2, mime: 'video/webm' });
+    const complete = http.expectOne(`/sessions/s1/video/parts/${part}/complete`);
+    expect(complete.request.body).toMatchObject({ chunks: 2, mime: 'video/webm' });
+    expect(typeof complete.request.body.started_at).toBe('string');
     expect(complete.request.headers.get('Authorization')).toBe('Bearer ctok');
-    complete.flush({ video_url: '/v', size: 5 });
+    complete.flush({ video_url: '/v', part, size: 5 });
     await session.finish();
     expect(session.ended()).toBe(true);
     expect(session.recorder.state()).toBe('done');
     expect(stopTrack).toHaveBeenCalledTimes(2);
+    expect(localStorage.getItem('proctor.recording.s1')).toBeNull(); // nothing left to finish
+  });
+
+  it('after a reload, records a new part and completes the one the page before left', async () => {
+    localStorage.setItem('proctor.recording.s1', 'before-reload');
+    begin();
+    await tick();
+    const leftover = http.expectOne('/sessions/s1/video/parts/before-reload/complete');
+    expect(leftover.request.body).toEqual({}); // every chunk that reached the server
+    leftover.flush({ video_url: '/v', part: 'before-reload', size: 9 });
+    const current = localStorage.getItem('proctor.recording.s1');
+    expect(current).toBeTruthy();
+    expect(current).not.toBe('before-reload');
   });
 
   it('never records a session that has already ended', async () => {

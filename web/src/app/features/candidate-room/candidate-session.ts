@@ -6,13 +6,14 @@ import {
   ChatMessage,
   ClientConfig,
   Notice,
+  Participant,
   PresenceMessage,
   SnapshotRequest,
 } from '../../core/models';
-import { OutboxItem, OutboxService } from '../../core/outbox';
-import { RecorderService } from '../../core/recorder';
+import { OutboxItem, OutboxService, newClientId } from '../../core/outbox';
+import { RecorderService, claimPart, releasePart } from '../../core/recorder';
 import { SocketService } from '../../core/socket';
-import { SignalData, WebRtcService } from '../../core/webrtc';
+import { SignalMessage, WebRtcService } from '../../core/webrtc';
 import { watchBrowserEvents } from './browser-events';
 
 export interface CandidateStart {
@@ -66,11 +67,12 @@ export class CandidateSession implements OnDestroy {
       token,
       sessionId,
       role: 'candidate',
+      peer: this.rtc.id,
       onJoined: (ack, rejoin) => this.onJoined(ack, rejoin),
       onRefused: (reason) => this.onRefused(reason),
     });
-    this.socket.on<{ data: SignalData }>('signal', (msg) => {
-      this.rtc.handle(msg.data).catch((e: unknown) => console.warn('signal failed', e));
+    this.socket.on<SignalMessage>('signal', (msg) => {
+      this.rtc.handle(msg).catch((e: unknown) => console.warn('signal failed', e));
     });
     this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => [...list, m]));
     this.socket.on<Notice>('notice', (n) => this.showNotice(n));
@@ -131,15 +133,12 @@ export class CandidateSession implements OnDestroy {
     });
     if (!rejoin) {
       // Recording starts only once the server let us in (never for an ended session).
-      this.recorder.start(start.stream, start.config.chunk_interval_ms, {
-        upload: (index, data) => this.api.putChunk(start.sessionId, index, data, start.token),
-        complete: (chunks, mime) =>
-          this.api.completeVideo(start.sessionId, chunks, mime, start.token),
-      });
+      this.startRecording(start);
       this.rtc.startSender({
         iceServers: start.config.ice_servers,
         stream: start.stream,
-        send: (data) => this.socket.send('signal', { session_id: start.sessionId, data }),
+        send: (data, to) =>
+          this.socket.send('signal', { session_id: start.sessionId, data, ...(to ? { to } : {}) }),
       });
       this.frames.start(
         start.video,
@@ -154,7 +153,42 @@ export class CandidateSession implements OnDestroy {
     } else {
       this.rtc.ensureConnected();
     }
+    // A link to each interviewer already in the room, made at once.
+    this.rtc.syncPeers((ack['participants'] as Participant[] | undefined) ?? []);
     void this.outbox.flush();
+  }
+
+  /**
+   * Each page records its own part, so a reload never overwrites what the page before it
+   * recorded; that page's part is completed here with whatever chunks reached the server.
+   */
+  private startRecording(start: CandidateStart): void {
+    const { sessionId, token } = start;
+    const part = newClientId();
+    const previous = claimPart(sessionId, part);
+    if (previous) {
+      // Best effort: the server also joins a part left unfinished for a while by itself.
+      this.api.completeVideo(sessionId, previous, {}, token).catch(() => undefined);
+    }
+    this.recorder.start(start.stream, start.config.chunk_interval_ms, {
+      upload: (index, data, recordedMs) =>
+        this.api.putChunk(sessionId, part, index, data, recordedMs, token),
+      complete: async (info) => {
+        const receipt = await this.api.completeVideo(
+          sessionId,
+          part,
+          {
+            chunks: info.chunks,
+            mime: info.mime,
+            started_at: info.startedAt,
+            duration_s: info.durationS,
+          },
+          token,
+        );
+        releasePart(sessionId, part);
+        return receipt;
+      },
+    });
   }
 
   private onRefused(reason: string): void {
@@ -167,6 +201,7 @@ export class CandidateSession implements OnDestroy {
 
   private onPresence(p: PresenceMessage): void {
     this.interviewerPresent.set(p.participants.some((x) => x.role === 'interviewer'));
+    this.rtc.syncPeers(p.participants);
   }
 
   private async sendFrame(image: ArrayBuffer, ts: number): Promise<boolean> {

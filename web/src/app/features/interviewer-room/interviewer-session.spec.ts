@@ -56,7 +56,7 @@ describe('InterviewerSession', () => {
     http = TestBed.inject(HttpTestingController);
     const begun = session.begin('s1', 'tok');
     http.expectOne('/client-config').flush({});
-    http.expectOne('/sessions/s1').flush(SESSION);
+    http.expectNone('/sessions/s1'); // the session comes with the join's answer
     http.expectOne('/sessions/s1/events').flush([event(1)]);
     await begun;
     fake.joinAck = {
@@ -73,7 +73,7 @@ describe('InterviewerSession', () => {
   it('joins as the interviewer and asks the candidate for video', () => {
     expect(fake.emitted[0]).toEqual({
       event: 'join',
-      payload: { session_id: 's1', role: 'interviewer' },
+      payload: { session_id: 's1', role: 'interviewer', peer: session.rtc.id },
     });
     const signal = fake.emitted.find((e) => e.event === 'signal')?.payload as {
       data: { ready: boolean };
@@ -113,6 +113,13 @@ describe('InterviewerSession', () => {
     });
     expect(session.snapshot()).toEqual({ url: 'blob:snap', timestamp: 't' });
     expect(session.snapshotPending()).toBe(false);
+  });
+
+  it('asks the server to recalibrate and says what the candidate should do', async () => {
+    await session.recalibrate();
+    expect(fake.emitted.at(-1)).toEqual({ event: 'calibrate', payload: { session_id: 's1' } });
+    expect(session.notice()).toContain('look at the screen');
+    expect(session.error()).toBeNull();
   });
 
   it('catches up after a reconnect: refetches and announces itself again', async () => {

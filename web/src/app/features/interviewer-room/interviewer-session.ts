@@ -4,7 +4,6 @@ import { saveBlob } from '../../core/blob-urls';
 import {
   Ack,
   ChatMessage,
-  ClientConfig,
   DEFAULT_CLIENT_CONFIG,
   Participant,
   PresenceMessage,
@@ -15,7 +14,7 @@ import {
   SnapshotImage,
 } from '../../core/models';
 import { SocketService } from '../../core/socket';
-import { PeerStats, SignalData, WebRtcService } from '../../core/webrtc';
+import { PeerStats, SignalMessage, WebRtcService } from '../../core/webrtc';
 
 const STATS_MS = 2000;
 
@@ -49,6 +48,7 @@ export class InterviewerSession implements OnDestroy {
   readonly stats = signal<PeerStats | null>(null);
   readonly snapshot = signal<Snapshot | null>(null);
   readonly snapshotPending = signal(false);
+  readonly notice = signal<string | null>(null);
   readonly latest = signal<ProctorEvent | null>(null);
   readonly error = signal<string | null>(null);
   readonly busy = signal(false);
@@ -64,17 +64,31 @@ export class InterviewerSession implements OnDestroy {
   async begin(sessionId: string, token: string): Promise<void> {
     this.sessionId = sessionId;
     this.token = token;
-    // The socket starts at once, beside the REST calls: the video link waits only for the join.
-    const config = this.api.clientConfig().catch(() => DEFAULT_CLIENT_CONFIG);
+    // The socket starts at once, beside the REST calls. The candidate offers video as soon as
+    // this page shows up in the room; an offer that comes before the ICE settings waits for them.
     this.socket.connect({
       token,
       sessionId,
       role: 'interviewer',
-      onJoined: (ack, rejoin) => void this.onJoined(ack, rejoin, config),
-      onRefused: (reason) => this.error.set(`The server refused this link: ${reason}`),
+      peer: this.rtc.id,
+      onJoined: (ack, rejoin) => this.onJoined(ack, rejoin),
+      onRefused: (reason) => {
+        this.error.set(`The server refused this link: ${reason}`);
+        void this.refresh().catch(() => undefined); // what the join would have told
+      },
     });
-    this.socket.on<{ data: SignalData }>('signal', (msg) => {
-      this.rtc.handle(msg.data).catch((e: unknown) => console.warn('signal failed', e));
+    void this.api
+      .clientConfig()
+      .catch(() => DEFAULT_CLIENT_CONFIG)
+      .then((config) =>
+        this.rtc.startReceiver({
+          iceServers: config.ice_servers,
+          send: (data, to) =>
+            this.socket.send('signal', { session_id: this.sessionId, data, ...(to ? { to } : {}) }),
+        }),
+      );
+    this.socket.on<SignalMessage>('signal', (msg) => {
+      this.rtc.handle(msg).catch((e: unknown) => console.warn('signal failed', e));
     });
     this.socket.on<ProctorEvent>('event', (e) => this.addEvent(e, true));
     this.socket.on<ProctorEvent>('event_update', (e) => this.addEvent(e, false));
@@ -84,8 +98,10 @@ export class InterviewerSession implements OnDestroy {
     this.socket.on<SnapshotImage>('snapshot', (s) => this.showSnapshot(s));
     this.socket.on('session_ended', () => void this.refresh().catch(() => undefined));
     this.statsTimer = setInterval(() => void this.pollStats(), STATS_MS);
+    // The session itself comes with the join's answer; the events so far from here.
     try {
-      await this.refresh();
+      const events = await this.api.events(sessionId, token);
+      this.events.update((held) => events.reduce(upsertEvent, held));
     } catch (error) {
       this.error.set(describeError(error));
     }
@@ -112,6 +128,22 @@ export class InterviewerSession implements OnDestroy {
     } catch (error) {
       this.snapshotPending.set(false);
       this.error.set(`Snapshot not possible: ${describeError(error)}`);
+    }
+  }
+
+  /** The next seconds of the candidate's frames become the neutral head pose again. */
+  async recalibrate(): Promise<void> {
+    try {
+      const ack = await this.socket.request('calibrate', { session_id: this.sessionId });
+      if (!ack.ok) {
+        throw new Error(ack.error ?? 'refused');
+      }
+      this.notice.set(
+        'Calibrating: ask the candidate to look at the screen for the next few seconds.',
+      );
+      setTimeout(() => this.notice.set(null), 15_000);
+    } catch (error) {
+      this.error.set(`Calibration not started: ${describeError(error)}`);
     }
   }
 
@@ -148,23 +180,20 @@ export class InterviewerSession implements OnDestroy {
     this.events.update((held) => events.reduce(upsertEvent, held));
   }
 
-  private async onJoined(ack: Ack, rejoin: boolean, config: Promise<ClientConfig>): Promise<void> {
+  private onJoined(ack: Ack, rejoin: boolean): void {
     this.participants.set((ack['participants'] as Participant[] | undefined) ?? []);
     const session = ack['session'] as SessionInfo | undefined;
     if (session?.score) {
       this.info.set(session);
       this.setScore(session.score.score, session.score.breakdown);
     }
-    if (!rejoin) {
-      this.rtc.startReceiver({
-        iceServers: (await config).ice_servers,
-        send: (data) => this.socket.send('signal', { session_id: this.sessionId, data }),
-      });
-    } else {
-      // Catch up on what happened while disconnected, and let the candidate reconnect video.
+    if (rejoin) {
+      // Catch up on what happened while disconnected.
       void this.refresh().catch(() => undefined);
-      this.rtc.announce();
     }
+    // The candidate already offers on seeing this page join; this asks again in case it missed
+    // it (or, after a reconnect, to rebuild a link that lost its media).
+    this.rtc.announce();
   }
 
   private addEvent(event: ProctorEvent, isNew: boolean): void {
