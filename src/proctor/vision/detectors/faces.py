@@ -119,10 +119,7 @@ class BlazeFace:
 
         ``square_bgr`` is the letterboxed image at the model's input size.
         """
-        tensor = cv2.cvtColor(square_bgr, cv2.COLOR_BGR2RGB).astype(np.float32)
-        tensor *= 2.0 / 255.0
-        tensor -= 1.0
-        raw_boxes, raw_scores = self.model.run(tensor)
+        raw_boxes, raw_scores = self.model.run_image(square_bgr, 2.0 / 255.0, -1.0)
         logits = raw_scores.reshape(-1)
         keep = np.flatnonzero(logits > self.min_logit)
         raw = raw_boxes.reshape(-1, 16)[keep] / self.size

@@ -67,17 +67,14 @@ def roi_matrix(
 
 
 def crop(image_bgr: np.ndarray, matrix: np.ndarray, out: int) -> np.ndarray:
-    """The ROI as an RGB float32 tensor in 0..1."""
-    patch = cv2.warpAffine(
+    """The ROI, ``out`` pixels square, BGR ``uint8`` (the models take RGB in 0..1)."""
+    return cv2.warpAffine(
         image_bgr,
         matrix,
         (out, out),
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_CONSTANT,
     )
-    tensor = cv2.cvtColor(patch, cv2.COLOR_BGR2RGB).astype(np.float32)
-    tensor *= 1.0 / 255.0
-    return tensor
 
 
 def to_image(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -115,7 +112,7 @@ class FaceLandmarker:
         size = max(x2 - x1, y2 - y1) * FACE_ROI_SCALE
         n = self.mesh_model.input_width
         matrix = roi_matrix(((x1 + x2) / 2, (y1 + y2) / 2), size, angle, n)
-        raw_mesh, raw_presence = self.mesh_model.run(crop(image_bgr, matrix, n))
+        raw_mesh, raw_presence = self.mesh_model.run_image(crop(image_bgr, matrix, n), 1 / 255, 0.0)
         self._invoke_ms += self.mesh_model.last_invoke_ms
         presence = 1.0 / (1.0 + math.exp(-min(max(float(raw_presence.flat[0]), -80.0), 80.0)))
         if presence < MIN_FACE_PRESENCE:
@@ -140,7 +137,7 @@ class FaceLandmarker:
         n = self.iris_model.input_width
         centre = (float(a[0] + b[0]) / 2, float(a[1] + b[1]) / 2)
         matrix = roi_matrix(centre, width * EYE_ROI_SCALE, angle, n, mirror=mirror)
-        raw_contour, raw_iris = self.iris_model.run(crop(image_bgr, matrix, n))
+        raw_contour, raw_iris = self.iris_model.run_image(crop(image_bgr, matrix, n), 1 / 255, 0.0)
         self._invoke_ms += self.iris_model.last_invoke_ms
         points = np.concatenate([raw_contour.reshape(-1, 3), raw_iris.reshape(-1, 3)])[:, :2]
         points = to_image(points, matrix)
