@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from threading import Barrier
 from typing import Any
 
 import pytest
@@ -161,3 +162,25 @@ def test_open_vision_events_are_closed_at_session_end(engine: Engine) -> None:
         closed = repo.end_open_vision_events(db, row.session_id, t0 + timedelta(seconds=3))
         assert [e.type for e in closed] == ["no_face_detected"] and closed[0].duration_s == 3.0
         assert repo.end_open_vision_events(db, row.session_id, t0) == []
+
+
+@pytest.mark.timeout(60)  # without the migration lock the upgrades can wait on each other
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_servers_starting_together_upgrade_a_new_database_once(database_url: str) -> None:
+    """Several nodes started at once on an empty PostgreSQL schema: none fails its upgrade."""
+    url = Settings(DATABASE_URL=database_url).resolved_database_url
+    engines = [make_engine(url) for _ in range(3)]
+    barrier = Barrier(len(engines))
+
+    def start(eng: Engine) -> str | None:
+        barrier.wait()
+        upgrade(eng)
+        return current_revision(eng)
+
+    try:
+        with ThreadPoolExecutor(len(engines)) as pool:
+            revisions = list(pool.map(start, engines))
+    finally:
+        for eng in engines:
+            eng.dispose()
+    assert revisions == [head_revision()] * len(engines)
