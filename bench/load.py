@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 import psutil
-import psycopg
+from tests.server_fixtures import pg_schema
 
 from proctor.loadtest.frames import default_frames_dir, load_frames
 from proctor.loadtest.report import Report
@@ -47,24 +47,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def pg_schema() -> Iterator[str]:
-    schema = f"bench_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-@contextmanager
 def database(kind: str, tmp: Path) -> Iterator[str]:
     """A fresh database: SQLite in ``tmp``, or a PostgreSQL schema of its own."""
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'proctor.db'}"
         return
-    with pg_schema() as url:
+    with pg_schema(PG_URL, "bench") as url:
         yield url
 
 

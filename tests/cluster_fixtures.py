@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 import redis
 
 from tests.conftest import require
-from tests.server_fixtures import postgres_url
+from tests.server_fixtures import fresh_pg_schema
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -132,18 +131,8 @@ class PrivateRedis:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL schema of the test's own, dropped afterwards."""
-    base = postgres_url()
-    require(base is not None, "PostgreSQL not reachable at 127.0.0.1:5432/test (DATABASE_URL_TEST)")
-    assert base is not None
-    schema = f"t_{secrets.token_hex(6)}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with fresh_pg_schema() as url:
+        yield url
 
 
 @pytest.fixture

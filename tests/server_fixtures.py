@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'proctor.db'}"
         return
-    base = postgres_url()
-    require(base is not None, "PostgreSQL not reachable at 127.0.0.1:5432/test (DATABASE_URL_TEST)")
-    assert base is not None
-    schema = f"t_{secrets.token_hex(6)}"
+    with fresh_pg_schema() as url:
+        yield url
+
+
+@contextmanager
+def pg_schema(base: str, prefix: str = "t") -> Iterator[str]:
+    """A new schema in the PostgreSQL database at ``base``: its URL, dropped afterwards."""
+    schema = f"{prefix}_{secrets.token_hex(6)}"
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in base else "?"
@@ -69,6 +74,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     finally:
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """``pg_schema`` of the test PostgreSQL; skips (fails under CI) when it is not reachable."""
+    base = postgres_url()
+    require(base is not None, "PostgreSQL not reachable at 127.0.0.1:5432/test (DATABASE_URL_TEST)")
+    assert base is not None
+    with pg_schema(base) as url:
+        yield url
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:

@@ -179,24 +179,6 @@ class AnalysisPool:
         """A worker's turn: hold it around ``analyze_in_turn`` or ``detect_objects_in_turn``."""
         return self.gate.turn(kind)
 
-    async def analyze(
-        self,
-        data: bytes,
-        *,
-        neutral: NeutralPose | None,
-        run_objects: bool,
-        full_range: bool = True,
-        gaze_when_away: bool = True,
-    ) -> Observation:
-        async with self.turn(Kind.FACES):
-            return await self.analyze_in_turn(
-                data,
-                neutral=neutral,
-                run_objects=run_objects,
-                full_range=full_range,
-                gaze_when_away=gaze_when_away,
-            )
-
     async def analyze_in_turn(
         self,
         data: bytes,
@@ -207,16 +189,9 @@ class AnalysisPool:
         gaze_when_away: bool = True,
     ) -> Observation:
         """``Pipeline.analyze_bytes`` in a worker; the caller holds a turn."""
-        if self._executor is None:
-            raise RuntimeError(self.error or "analysis pool not started")
         limit = self.settings.max_frame_bytes
         args = (data, neutral, run_objects, limit, full_range, gaze_when_away)
         return await self._run(_analyze, *args)  # type: ignore[no-any-return]
-
-    async def detect_objects(self, data: bytes) -> list[Detection]:
-        """Only the object detector, so it can run beside the face analysis of the same frame."""
-        async with self.turn(Kind.OBJECTS):
-            return await self.detect_objects_in_turn(data)
 
     async def detect_objects_in_turn(self, data: bytes) -> list[Detection]:
         """The object detector alone, in a worker; the caller holds a turn."""
