@@ -108,3 +108,27 @@ def test_evidence_of_unknown_or_plain_event_is_404(http: httpx.Client) -> None:
     )
     assert http.get(f"/sessions/{sid}/events/99999/evidence", headers=intv).status_code == 404
     assert http.get(f"/sessions/{sid}/events/abc/evidence", headers=intv).status_code == 422
+
+
+def test_log_flood_is_limited_per_session_and_role(http: httpx.Client) -> None:
+    """Past the burst a flooding candidate gets 429 with a reason; nothing it had stored is lost,
+    and the interviewer of the same session and another session's candidate are still served."""
+    s, other = start_session(http, "Flood"), start_session(http, "Calm")
+    sid = s["session_id"]
+
+    def log(session: dict[str, Any], token: str, n: int, type_: str = "focus_lost") -> int:
+        body = {"session_id": session["session_id"], "type": type_, "client_id": f"c{n}"}
+        return http.post("/log", json=body, headers=bearer(token)).status_code
+
+    codes = [log(s, s["candidate_token"], n) for n in range(120)]
+    assert 201 in codes and 429 in codes
+    refused = http.post(
+        "/log",
+        json={"session_id": sid, "type": "focus_lost", "client_id": "late"},
+        headers=bearer(s["candidate_token"]),
+    )
+    assert refused.status_code == 429 and "slow down" in refused.json()["detail"]
+    assert log(s, s["interviewer_token"], 1000, "manual") == 201
+    assert log(other, other["candidate_token"], 0) == 201
+    stored = http.get(f"/sessions/{sid}/events", headers=bearer(s["interviewer_token"])).json()
+    assert len([e for e in stored if e["type"] == "focus_lost"]) == codes.count(201)

@@ -23,6 +23,7 @@ MEANINGS: dict[int, str] = {
     415: "Unsupported content type",
     416: "Range not satisfiable",
     422: "Invalid input",
+    429: "Too many requests: slow down and try again",
 }
 
 

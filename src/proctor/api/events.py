@@ -25,12 +25,14 @@ MAX_DB_INT = 2**31 - 1  # event ids are 32-bit integers in PostgreSQL
     "/log",
     status_code=status.HTTP_201_CREATED,
     response_model=EventOut,
-    responses=errors(*AUTH, 404, 409),
+    responses=errors(*AUTH, 404, 409, 429),
 )
 async def log_event(body: LogIn, ctx: Ctx, principal: AnyToken) -> dict[str, Any]:
     """Store an event from the candidate's browser or the interviewer; the same ``client_id``
     again returns the stored one."""
     check_access(principal, body.session_id)
+    if not ctx.log_limiter.take((body.session_id, principal.role)):
+        raise HTTPException(429, "too many events: slow down and try again")
     if body.role is not None and body.role != principal.role:
         raise HTTPException(403, f"role {body.role!r} does not match the token")
     source = event_source(principal.role, body.type)

@@ -27,6 +27,7 @@ from proctor.realtime.cluster import Cluster
 from proctor.realtime.hub import Hub
 from proctor.realtime.live import LiveAnalysis
 from proctor.realtime.pool import AnalysisPool
+from proctor.realtime.ratelimit import KeyedLimiter
 from proctor.realtime.recorder import Recorder
 from proctor.realtime.redis_manager import ResilientRedisManager
 from proctor.storage import Storage
@@ -48,6 +49,8 @@ class AppContext:
     recorder: Recorder = field(init=False)
     pool: AnalysisPool = field(init=False)
     live: LiveAnalysis = field(init=False)
+    # REST event logging, per session and role, at the rate a socket connection may send events
+    log_limiter: KeyedLimiter = field(init=False)
     ended: set[str] = field(default_factory=set)
     _status_checked: dict[str, float] = field(default_factory=dict)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -65,6 +68,8 @@ class AppContext:
         self.recorder = Recorder(self.settings, self.sessions, self.storage, self.hub, self.metrics)
         self.pool = AnalysisPool(self.settings)
         self.live = LiveAnalysis(self.settings, self.pool, self.recorder, self.metrics)
+        s = self.settings
+        self.log_limiter = KeyedLimiter(s.message_rate_per_s, s.message_burst)
         self.cluster.on_control = self._on_control
         self.cluster.on_presence_lost = self.hub.emit_presence
         self.cluster.local_entries = self.hub.local_entries
