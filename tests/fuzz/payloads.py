@@ -4,25 +4,18 @@ binary where text belongs, deep nesting, and field-aware dicts that mix valid an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import cv2
 import numpy as np
 from hypothesis import strategies as st
 
+from proctor.api.schemas import EventType
+
 KNOWN_EVENTS = ("join", "frame", "event", "chat", "snapshot", "signal", "calibrate")
 # Names the client library keeps for itself: they never reach the server as messages.
 RESERVED = {"connect", "disconnect", "connect_error"}
-EVENT_TYPES = (
-    "no_face_detected",
-    "multiple_faces_detected",
-    "looking_away",
-    "object_detected",
-    "focus_lost",
-    "fullscreen_exit",
-    "copy_paste",
-    "manual",
-)
+EVENT_TYPES = get_args(EventType)
 
 
 def small_jpeg() -> bytes:
