@@ -132,3 +132,19 @@ def test_log_flood_is_limited_per_session_and_role(http: httpx.Client) -> None:
     assert log(other, other["candidate_token"], 0) == 201
     stored = http.get(f"/sessions/{sid}/events", headers=bearer(s["interviewer_token"])).json()
     assert len([e for e in stored if e["type"] == "focus_lost"]) == codes.count(201)
+
+
+def test_nul_characters_are_refused_with_a_reason(http: httpx.Client) -> None:
+    """PostgreSQL cannot store NUL in text: every body refuses it up front (422), for both
+    databases alike, and the session still takes clean input."""
+    s = start_session(http)
+    sid, token = s["session_id"], s["interviewer_token"]
+    for field in ("client_id", "detail", "name"):
+        body = {"session_id": sid, "type": "manual", "client_id": "c1", field: "a\x00b"}
+        answer = http.post("/log", json=body, headers=bearer(token))
+        assert answer.status_code == 422, (field, answer.text)
+        assert "NUL" in answer.text
+    answer = http.post("/start-session", json={"name": "Ada\x00"})
+    assert answer.status_code == 422 and "NUL" in answer.text
+    ok = {"session_id": sid, "type": "manual", "client_id": "c1", "detail": "fine"}
+    assert http.post("/log", json=ok, headers=bearer(token)).status_code == 201

@@ -35,7 +35,28 @@ EventType = Literal[
 ]
 
 
-class Strict(BaseModel):
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class NoNul(BaseModel):
+    """Refuses NUL characters in any text of the body: PostgreSQL cannot store them."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if _has_nul(value):
+            raise ValueError("text must not contain NUL characters")
+        return value
+
+
+class Strict(NoNul):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
@@ -87,7 +108,7 @@ class CompleteVideoIn(Strict):
 
 
 # Socket.IO payloads: strict, so bytes or numbers where text belongs are refused, not coerced
-class SocketIn(BaseModel):
+class SocketIn(NoNul):
     model_config = ConfigDict(strict=True)
 
 
