@@ -15,11 +15,14 @@ describe('camera and microphone errors', () => {
     expect(describeMediaError(error)).toMatch(/https/);
   });
 
-  it('asks for the analyzed size and both devices', async () => {
-    const getUserMedia = vi.fn().mockResolvedValue('stream');
-    await openCameraAndMic({ getUserMedia } as unknown as MediaDevices);
+  it('asks for the analyzed size and both devices, and keeps the video sharp', async () => {
+    const video = { contentHint: '' };
+    const stream = { getVideoTracks: () => [video] };
+    const getUserMedia = vi.fn().mockResolvedValue(stream);
+    expect(await openCameraAndMic({ getUserMedia } as unknown as MediaDevices)).toBe(stream);
     const constraints = getUserMedia.mock.calls[0][0];
     expect(constraints.video.width).toEqual({ ideal: 640 });
     expect(constraints.audio).toBeTruthy();
+    expect(video.contentHint).toBe('detail');
   });
 });
