@@ -16,7 +16,7 @@ turned head hiding it): on that axis the reading closer to the neutral is kept, 
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from proctor.vision.detectors.landmarks import EyeLandmarks
 from proctor.vision.types import Gaze
@@ -36,18 +36,20 @@ def eye_gaze(eye: EyeLandmarks, *, mirrored: bool) -> tuple[float, float] | None
 
     The image-right eye's outer corner is on the image's right, hence ``mirrored``.
     """
-    a, b = eye.contour[_OUTER], eye.contour[_INNER]
+    (ax, ay), (bx, by) = eye.contour[_OUTER].tolist(), eye.contour[_INNER].tolist()
     if mirrored:
-        a, b = b, a
-    axis = b - a
-    width = float(np.hypot(axis[0], axis[1]))
+        (ax, ay), (bx, by) = (bx, by), (ax, ay)
+    ux, uy = bx - ax, by - ay  # the corner line
+    width = math.hypot(ux, uy)
     if width < 1e-6:
         return None
-    unit = axis / width
-    up = np.array([unit[1], -unit[0]])  # the corner line turned 90° toward the image's top
-    offset = eye.iris[0] - (a + b) / 2.0
+    ux, uy = ux / width, uy / width
+    # the iris centre's offset from the corners' midpoint, along the line and across it (the
+    # line turned 90 degrees toward the image's top: (uy, -ux))
+    ix, iy = eye.iris[0].tolist()
+    dx, dy = ix - (ax + bx) / 2.0, iy - (ay + by) / 2.0
     temporal = EYE_TEMPORAL_OFFSET if mirrored else -EYE_TEMPORAL_OFFSET
-    return 2.0 * float(offset @ unit) / width - temporal, 4.0 * float(offset @ up) / width
+    return 2.0 * (dx * ux + dy * uy) / width - temporal, 4.0 * (dx * uy - dy * ux) / width
 
 
 def gaze_from_eyes(
@@ -78,4 +80,4 @@ def gaze_from_eyes(
         else:
             axes.append(sum(values) / len(values))
     h, v = axes
-    return Gaze(horizontal=float(np.clip(h, -1, 1)), vertical=float(np.clip(v, -1, 1)))
+    return Gaze(horizontal=min(max(float(h), -1.0), 1.0), vertical=min(max(float(v), -1.0), 1.0))

@@ -34,6 +34,7 @@ _CANONICAL: dict[int, tuple[float, float, float]] = {
 }
 MESH_INDICES: tuple[int, ...] = tuple(_CANONICAL)
 # In the camera frame: flip y (down) and z (away from the camera).
+_MESH_INDEX = np.array(MESH_INDICES)
 MODEL_POINTS: np.ndarray = np.array(list(_CANONICAL.values()), dtype=np.float64) * (1, -1, -1)
 
 # Depth of the nose tip ahead of the ear axis over half the ear distance, in the canonical model:
@@ -95,7 +96,7 @@ def solve_head_pose(
 
 def head_pose_from_mesh(mesh: np.ndarray, width: int, height: int) -> HeadPose | None:
     """Pose from a FaceMesh result ``(468, 2+)`` in image pixels."""
-    return solve_head_pose(mesh[list(MESH_INDICES), :2], width, height)
+    return solve_head_pose(mesh[_MESH_INDEX, :2], width, height)
 
 
 def yaw_from_keypoints(keypoints: np.ndarray) -> float:
@@ -104,10 +105,13 @@ def yaw_from_keypoints(keypoints: np.ndarray) -> float:
     Used when the mesh is unusable (profiles): the ratio saturates there, which still reads as
     strongly turned.
     """
-    ear_l, ear_r, nose = keypoints[EAR_L], keypoints[EAR_R], keypoints[NOSE]
-    half_span = float(np.hypot(*(ear_r - ear_l))) / 2.0
+    points = keypoints.tolist()
+    (lx, ly), (rx, ry), (nx, ny) = points[EAR_L], points[EAR_R], points[NOSE]
+    half_span = math.hypot(rx - lx, ry - ly) / 2.0
     if half_span < 1e-3:
         return 0.0
-    axis = (ear_r - ear_l) / (2.0 * half_span)
-    offset = float(np.dot(nose - (ear_l + ear_r) / 2.0, axis)) / half_span
+    # the nose's offset from the ears' midpoint along the ear line, in half spans
+    offset = ((nx - (lx + rx) / 2.0) * (rx - lx) + (ny - (ly + ry) / 2.0) * (ry - ly)) / (
+        2.0 * half_span * half_span
+    )
     return math.degrees(math.atan(offset / _NOSE_DEPTH_OVER_HALF_EAR_SPAN))

@@ -50,58 +50,69 @@ def ssd_anchors(input_size: int, strides: list[int], per_cell: list[int]) -> np.
     return np.concatenate(rows).astype(np.float32)
 
 
-def _overlaps(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairwise intersection areas of boxes ``a (N, 4)`` and ``b (M, 4)``, and both areas."""
-    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    inter = np.clip(w, 0, None) * np.clip(h, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter, area_a[:, None], area_b[None, :]
+def weighted_nms(rows: np.ndarray, scores: np.ndarray, iou: float) -> tuple[np.ndarray, np.ndarray]:
+    """MediaPipe's weighted NMS: overlapping detections are averaged, weighted by score.
 
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise IoU of boxes ``a (N, 4)`` and ``b (M, 4)`` given as x1, y1, x2, y2."""
-    inter, area_a, area_b = _overlaps(a, b)
-    result: np.ndarray = inter / np.maximum(area_a + area_b - inter, 1e-12)
-    return result
-
-
-def weighted_nms(
-    boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, iou: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """MediaPipe's weighted NMS: overlapping boxes are averaged, weighted by score.
-
-    ``boxes (N, 4)``, ``points (N, K, 2)``, ``scores (N,)``; each output keeps its top score.
+    ``rows (N, 4 + K)`` start with the box (x1, y1, x2, y2); every column (keypoints too) is
+    averaged over a group. Each output keeps its top score. The candidates are a few
+    neighbouring anchors of one or two faces, so the grouping runs on Python floats (faster
+    than array operations at this size) and only the averaging on arrays.
     """
-    if len(scores) <= 1:  # nothing to merge (the usual case): skip the pairwise work
-        return boxes.astype(np.float32), points.astype(np.float32), scores
+    if len(scores) <= 1:  # nothing to merge
+        return rows, scores
     order = np.argsort(-scores)
-    boxes, points, scores = boxes[order], points[order], scores[order]
-    overlaps = iou_matrix(boxes, boxes) > iou
-    flat = np.concatenate([boxes, points.reshape(len(scores), points.shape[1] * 2)], axis=1)
-    free = np.ones(len(scores), dtype=bool)
-    rows, kept = [], []
-    for top in range(len(scores)):
-        if not free[top]:
-            continue
-        group = overlaps[top] & free
-        group[top] = True
-        free &= ~group
-        weights = scores[group]
-        rows.append(weights @ flat[group] / weights.sum())
+    rows, scores = rows[order], scores[order]
+    boxes = rows[:, :4].tolist()
+    weights = np.zeros((len(boxes), len(boxes)), dtype=np.float32)  # group x candidate
+    free = list(range(len(boxes)))
+    kept: list[int] = []
+    while free:
+        top = free[0]
+        ax1, ay1, ax2, ay2 = boxes[top]
+        area = (ax2 - ax1) * (ay2 - ay1)
+        members: list[int] = []
+        rest: list[int] = []
+        for j in free:
+            bx1, by1, bx2, by2 = boxes[j]
+            w = min(ax2, bx2) - max(ax1, bx1)
+            h = min(ay2, by2) - max(ay1, by1)
+            inter = max(w, 0.0) * max(h, 0.0)
+            union = area + (bx2 - bx1) * (by2 - by1) - inter
+            (members if j == top or inter / max(union, 1e-12) > iou else rest).append(j)
+        weights[len(kept), members] = scores[members]
         kept.append(top)
-    if not kept:
-        return boxes[:0], points[:0], scores[:0]
-    merged = np.array(rows, dtype=np.float32)
-    return merged[:, :4], merged[:, 4:].reshape(len(kept), -1, 2), scores[kept]
+        free = rest
+    weights = weights[: len(kept)]
+    merged = weights @ rows / weights.sum(axis=1, keepdims=True)
+    return merged.astype(np.float32), scores[kept]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Letterbox:
+    """How a frame of one size goes into a BlazeFace input, and how raw rows come back out.
+
+    The frame is resized to ``resized`` (width, height) and placed at ``at`` (row, column) on
+    black. A raw row (box centre and size, six keypoints; anchor-relative, in input pixels)
+    becomes box corners and keypoints in frame pixels by one affine map:
+    ``raw @ transform + bias[anchor]``.
+    """
+
+    resized: tuple[int, int]
+    at: tuple[int, int]
+    transform: np.ndarray  # (16, 16)
+    bias: np.ndarray  # (anchors, 16)
+
+
+# Raw (cx, cy, w, h, keypoints) to (x1, y1, x2, y2, keypoints): rows are inputs, columns outputs.
+_TO_CORNERS = np.eye(16, dtype=np.float64)
+_TO_CORNERS[2, 0] = _TO_CORNERS[3, 1] = -0.5  # x1 = cx - w / 2, y1 = cy - h / 2
+_TO_CORNERS[0, 2] = _TO_CORNERS[1, 3] = 1.0  # x2 = cx + w / 2, y2 = cy + h / 2
+_TO_CORNERS[2, 2] = _TO_CORNERS[3, 3] = 0.5
+_X_COLUMNS, _Y_COLUMNS = [0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]
 
 
 class BlazeFace:
-    """One BlazeFace model: invoke on a letterboxed square, decode, weighted NMS.
-
-    Results are in the square's 0..1 coordinates; ``FaceDetector`` maps them to the image.
-    """
+    """One BlazeFace model: invoke on a letterboxed frame, decode, weighted NMS."""
 
     def __init__(self, name: str, *, num_threads: int, min_score: float) -> None:
         self.model = LiteModel(face_model_path(name), num_threads=num_threads)
@@ -111,26 +122,51 @@ class BlazeFace:
         else:  # full range: one 48x48 layer, one anchor per cell
             self.anchors = ssd_anchors(self.size, [4], [1])
         self.min_logit = float(np.log(min_score / (1.0 - min_score)))
+        self._letterboxes: dict[tuple[int, int], Letterbox] = {}
 
-    def detect(
-        self, square_bgr: np.ndarray, nms_iou: float = 0.3
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Boxes ``(N, 4)``, keypoints ``(N, 6, 2)`` and scores in the square's 0..1 frame.
+    def letterbox(self, height: int, width: int) -> Letterbox:
+        """The letterbox of a ``width`` x ``height`` frame (cached: frames keep their size)."""
+        box = self._letterboxes.get((height, width))
+        if box is not None:
+            return box
+        size = self.size
+        scale = size / max(height, width)
+        new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+        pad_x, pad_y = (size - new_w) // 2, (size - new_h) // 2
+        offsets = np.zeros((len(self.anchors), 16), dtype=np.float64)  # anchor centres, pixels
+        offsets[:, [0, 4, 6, 8, 10, 12, 14]] = self.anchors[:, :1] * size
+        offsets[:, [1, 5, 7, 9, 11, 13, 15]] = self.anchors[:, 1:] * size
+        pad = np.zeros(16)
+        pad[_X_COLUMNS], pad[_Y_COLUMNS] = pad_x, pad_y
+        box = Letterbox(
+            resized=(new_w, new_h),
+            at=(pad_y, pad_x),
+            transform=(_TO_CORNERS / scale).astype(np.float32),
+            bias=((offsets @ _TO_CORNERS - pad) / scale).astype(np.float32),
+        )
+        if len(self._letterboxes) >= 8:  # a server sees a few frame sizes; bound the cache
+            self._letterboxes.clear()
+        self._letterboxes[height, width] = box
+        return box
 
-        ``square_bgr`` is the letterboxed image at the model's input size.
-        """
-        raw_boxes, raw_scores = self.model.run_image(square_bgr, 2.0 / 255.0, -1.0)
+    def detect(self, image_bgr: np.ndarray, nms_iou: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ``(N, 16)`` (box x1, y1, x2, y2, then six keypoints x, y) in the frame's pixels,
+        and scores ``(N,)``. Boxes may reach past the frame's edges."""
+        box = self.letterbox(*image_bgr.shape[:2])
+        # Bilinear, as MediaPipe samples its input (and ten times cheaper than INTER_AREA here).
+        resized = cv2.resize(image_bgr, box.resized, interpolation=cv2.INTER_LINEAR)
+        raw_boxes, raw_scores = self.model.run_image(resized, 2.0 / 255.0, -1.0, at=box.at)
         logits = raw_scores.reshape(-1)
         keep = np.flatnonzero(logits > self.min_logit)
-        raw = raw_boxes.reshape(-1, 16)[keep] / self.size
+        raw = raw_boxes.reshape(-1, 16)[keep]
         scores = 1.0 / (1.0 + np.exp(-logits[keep]))  # kept logits are bounded below: no overflow
-        anchors = self.anchors[keep]
-        centre = raw[:, 0:2] + anchors
-        half = raw[:, 2:4] / 2.0
-        boxes = np.concatenate([centre - half, centre + half], axis=1)
-        points = raw[:, 4:16].reshape(-1, 6, 2) + anchors[:, None, :]
-        valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-        return weighted_nms(boxes[valid], points[valid], scores[valid], nms_iou)
+        del raw_boxes, raw_scores, logits  # views of the model's buffers
+        rows = raw @ box.transform
+        rows += box.bias[keep]
+        if (raw[:, 2:4] <= 0).any():  # an empty box: no area to compare
+            valid = (raw[:, 2] > 0) & (raw[:, 3] > 0)
+            rows, scores = rows[valid], scores[valid]
+        return weighted_nms(rows, scores, nms_iou)
 
 
 class FaceDetector:
@@ -181,7 +217,10 @@ class FaceDetector:
         return not faces or any(f.score < self.min_score for f in faces)
 
     def detect(self, image_bgr: np.ndarray, *, full_range: bool = True) -> list[FaceBox]:
-        """Faces, largest (by box area) first. ``full_range=False``: see the class notes."""
+        """Faces in a BGR frame, largest (by box area) first.
+
+        ``full_range=False``: see the class notes.
+        """
         h, w = image_bgr.shape[:2]
         if full_range:
             full = self._candidates(self.full, image_bgr)
@@ -199,55 +238,50 @@ class FaceDetector:
 
     @staticmethod
     def _candidates(model: BlazeFace, image_bgr: np.ndarray) -> list[FaceBox]:
-        """One model's detections in image pixels, from a letterboxed copy of the image."""
+        """One model's detections in image pixels, boxes clipped to the image."""
         h, w = image_bgr.shape[:2]
-        size = model.size
-        scale = size / max(h, w)
-        new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
-        pad_x, pad_y = (size - new_w) // 2, (size - new_h) // 2
-        # Bilinear, as MediaPipe samples its input (and ten times cheaper than INTER_AREA here).
-        square = cv2.copyMakeBorder(
-            cv2.resize(image_bgr, (new_w, new_h), interpolation=cv2.INTER_LINEAR),
-            pad_y,
-            size - new_h - pad_y,
-            pad_x,
-            size - new_w - pad_x,
-            cv2.BORDER_CONSTANT,
-            value=(0, 0, 0),
-        )
-        boxes, points, scores = model.detect(square)
-        boxes = np.clip((boxes * size - [pad_x, pad_y, pad_x, pad_y]) / scale, 0, [w, h, w, h])
-        points = ((points * size - [pad_x, pad_y]) / scale).astype(np.float32)
+        rows, scores = model.detect(image_bgr)
+        if not len(scores):
+            return []
+        boxes = np.minimum(np.maximum(rows[:, :4], 0), [w, h, w, h]).tolist()
+        points = rows[:, 4:].reshape(-1, 6, 2)
         return [
             FaceBox(box=(b[0], b[1], b[2], b[3]), score=s, keypoints=p)
-            for b, p, s in zip(boxes.tolist(), points, scores.tolist(), strict=True)
+            for b, p, s in zip(boxes, points, scores.tolist(), strict=True)
         ]
 
 
-def same_face(boxes: np.ndarray, iou: float = 0.3, inside: float = 0.6) -> np.ndarray:
-    """Pairs of boxes ``(N, 4)`` that overlap, or whose smaller box lies mostly in the other."""
-    inter, area_a, area_b = _overlaps(boxes, boxes)
-    union = np.maximum(area_a + area_b - inter, 1e-12)
-    smaller = np.maximum(np.minimum(area_a, area_b), 1e-12)
-    result: np.ndarray = (inter / union > iou) | (inter / smaller > inside)
-    return result
+def same_face(a: FaceBox, b: FaceBox, iou: float = 0.3, inside: float = 0.6) -> bool:
+    """Whether two boxes overlap, or the smaller lies mostly in the other.
+
+    Plain floats: a frame has a handful of candidates, where array operations cost more.
+    """
+    ax1, ay1, ax2, ay2 = a.box
+    bx1, by1, bx2, by2 = b.box
+    inter = max(min(ax2, bx2) - max(ax1, bx1), 0.0) * max(min(ay2, by2) - max(ay1, by1), 0.0)
+    area_a, area_b = (ax2 - ax1) * (ay2 - ay1), (bx2 - bx1) * (by2 - by1)
+    union = max(area_a + area_b - inter, 1e-12)
+    return inter / union > iou or inter / max(min(area_a, area_b), 1e-12) > inside
 
 
 def fuse_faces(short: list[FaceBox], full: list[FaceBox]) -> list[FaceBox]:
     """One face per cluster of detections; the score is the noisy-OR over the two models."""
-    faces = sorted(short + full, key=lambda f: -f.score)
-    if not faces:
-        return []
-    from_short = [any(f is s for s in short) for f in faces]
-    same = same_face(np.array([f.box for f in faces], dtype=np.float32))
-    used = np.zeros(len(faces), dtype=bool)
+    tagged = sorted(
+        [(f, True) for f in short] + [(f, False) for f in full], key=lambda t: -t[0].score
+    )
+    if len(tagged) <= 1:  # the noisy-OR of one score is that score
+        return [f for f, _ in tagged]
+    used = [False] * len(tagged)
     fused: list[FaceBox] = []
-    for i, face in enumerate(faces):
+    for i, (face, _) in enumerate(tagged):
         if used[i]:
             continue
-        group = np.flatnonzero(same[i] & ~used)
-        used[group] = True
-        best = {from_short[j]: faces[j].score for j in group[::-1]}  # highest score per model
+        best: dict[bool, float] = {}  # highest score per model in the cluster
+        for j in range(i, len(tagged)):
+            other, from_short = tagged[j]
+            if not used[j] and (j == i or same_face(face, other)):
+                used[j] = True
+                best.setdefault(from_short, other.score)
         miss = 1.0
         for score in best.values():
             miss *= 1.0 - score

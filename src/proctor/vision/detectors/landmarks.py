@@ -66,20 +66,44 @@ def roi_matrix(
     )
 
 
-def crop(image_bgr: np.ndarray, matrix: np.ndarray, out: int) -> np.ndarray:
-    """The ROI, ``out`` pixels square, BGR ``uint8`` (the models take RGB in 0..1)."""
-    return cv2.warpAffine(
-        image_bgr,
-        matrix,
-        (out, out),
+def crop(
+    image_bgr: np.ndarray, matrix: np.ndarray, size: int, *, out: np.ndarray | None = None
+) -> np.ndarray:
+    """The ROI, ``size`` pixels square, as RGBA; into ``out`` if given (a contiguous
+    ``(size, size, 4)`` uint8 array).
+
+    Only the part of the frame the ROI samples is converted to RGBA: four-channel pixels take
+    OpenCV's vectorised ``warpAffine`` (two to three times faster than three-channel ones),
+    and the crop is what a whole-frame conversion would give (the shifted origin can round a
+    sampling position the other way: one level in a few pixels in ten thousand).
+    """
+    height, width = image_bgr.shape[:2]
+    (a, b, c), (d, e, f) = matrix.tolist()
+    # Where the crop's corners land in the frame, plus the pixel bilinear sampling reads.
+    xs = (c, a * size + c, b * size + c, (a + b) * size + c)
+    ys = (f, d * size + f, e * size + f, (d + e) * size + f)
+    x0, x1 = max(math.floor(min(xs)) - 1, 0), min(math.ceil(max(xs)) + 2, width)
+    y0, y1 = max(math.floor(min(ys)) - 1, 0), min(math.ceil(max(ys)) + 2, height)
+    if x0 >= x1 or y0 >= y1:  # the ROI lies wholly outside the frame
+        black = out if out is not None else np.empty((size, size, 4), dtype=np.uint8)
+        black[...] = 0
+        return black
+    region = cv2.cvtColor(image_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2RGBA)
+    shifted = np.array([[a, b, c - x0], [d, e, f - y0]])
+    result: np.ndarray = cv2.warpAffine(
+        region,
+        shifted,
+        (size, size),
+        dst=out,
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_CONSTANT,
     )
+    return result
 
 
 def to_image(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Map ``(N, 2)`` or ``(N, 3)`` crop points to image pixels (z is scaled, not moved)."""
-    xy: np.ndarray = points[:, :2] @ matrix[:, :2].T + matrix[:, 2]
+    xy: np.ndarray = cv2.transform(np.ascontiguousarray(points[:, None, :2]), matrix)[:, 0]
     if points.shape[1] == 2:
         return xy
     z = points[:, 2:] * math.hypot(matrix[0, 0], matrix[1, 0])
@@ -93,7 +117,7 @@ class FaceLandmarker:
         self.mesh_model = LiteModel(face_model_path("face_mesh"), num_threads=num_threads)
         # The iris model's 64x64 input is too small to split: a second thread made it slower
         # (bench/vision.py), so it keeps one whatever the budget.
-        self.iris_model = LiteModel(face_model_path("iris"), num_threads=1)
+        self.iris_model = LiteModel(face_model_path("iris"), num_threads=1, batch=2)
         self._invoke_ms = 0.0
 
     def invoke_ms(self) -> float:
@@ -121,24 +145,45 @@ class FaceLandmarker:
         return self.with_eyes(image_bgr, marks) if eyes else marks
 
     def with_eyes(self, image_bgr: np.ndarray, marks: FaceLandmarks) -> FaceLandmarks:
-        """``marks`` with both irises (their model time adds to ``invoke_ms``)."""
-        left = self._eye(image_bgr, marks.mesh, LEFT_EYE_CORNERS, mirror=False)
-        right = self._eye(image_bgr, marks.mesh, RIGHT_EYE_CORNERS, mirror=True)
-        return replace(marks, left_eye=left, right_eye=right)
+        """``marks`` with both irises (their model time adds to ``invoke_ms``).
 
-    def _eye(
-        self, image_bgr: np.ndarray, mesh: np.ndarray, corners: tuple[int, int], *, mirror: bool
-    ) -> EyeLandmarks | None:
-        a, b = mesh[corners[0], :2], mesh[corners[1], :2]
-        width = float(np.hypot(*(b - a)))
+        Both eyes go through the iris model in one batch: one invocation costs what two single
+        ones do, and the input and output handling is done once.
+        """
+        matrices = [
+            self._eye_matrix(marks.mesh, LEFT_EYE_CORNERS, mirror=False),
+            self._eye_matrix(marks.mesh, RIGHT_EYE_CORNERS, mirror=True),
+        ]
+        if matrices[0] is None and matrices[1] is None:
+            return marks
+        n = self.iris_model.input_width
+        crops = np.zeros((2, n, n, 4), dtype=np.uint8)  # an eye not read stays black
+        for crop_out, matrix in zip(crops, matrices, strict=True):
+            if matrix is not None:
+                crop(image_bgr, matrix, n, out=crop_out)
+        raw_contours, raw_irises = self.iris_model.run_image(crops, 1 / 255, 0.0)
+        self._invoke_ms += self.iris_model.last_invoke_ms
+        contours, irises = raw_contours.reshape(2, -1, 3), raw_irises.reshape(2, -1, 3)
+        eyes: list[EyeLandmarks | None] = []
+        for k, matrix in enumerate(matrices):
+            if matrix is None:
+                eyes.append(None)
+                continue
+            points = to_image(np.concatenate([contours[k], irises[k]])[:, :2], matrix)
+            eyes.append(EyeLandmarks(contour=points[:-5], iris=points[-5:]))
+        del contours, irises, raw_contours, raw_irises  # views of the model's buffers
+        return replace(marks, left_eye=eyes[0], right_eye=eyes[1])
+
+    def _eye_matrix(
+        self, mesh: np.ndarray, corners: tuple[int, int], *, mirror: bool
+    ) -> np.ndarray | None:
+        """The eye's crop matrix, or None when the eye is hidden (a profile)."""
+        (ax, ay), (bx, by) = mesh[corners[0], :2].tolist(), mesh[corners[1], :2].tolist()
+        width = math.hypot(bx - ax, by - ay)
         if width < 2.0:  # an eye hidden by a profile view: nothing to crop
             return None
-        angle = math.atan2(float(b[1] - a[1]), float(b[0] - a[0]))
+        angle = math.atan2(by - ay, bx - ax)
         n = self.iris_model.input_width
-        centre = (float(a[0] + b[0]) / 2, float(a[1] + b[1]) / 2)
-        matrix = roi_matrix(centre, width * EYE_ROI_SCALE, angle, n, mirror=mirror)
-        raw_contour, raw_iris = self.iris_model.run_image(crop(image_bgr, matrix, n), 1 / 255, 0.0)
-        self._invoke_ms += self.iris_model.last_invoke_ms
-        points = np.concatenate([raw_contour.reshape(-1, 3), raw_iris.reshape(-1, 3)])[:, :2]
-        points = to_image(points, matrix)
-        return EyeLandmarks(contour=points[:-5], iris=points[-5:])
+        return roi_matrix(
+            ((ax + bx) / 2, (ay + by) / 2), width * EYE_ROI_SCALE, angle, n, mirror=mirror
+        )
