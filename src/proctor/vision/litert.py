@@ -31,6 +31,9 @@ class LiteModel:
         shape = [int(v) for v in inp["shape"]]
         self.input_height, self.input_width = shape[1], shape[2]
         self._output_indices = [int(d["index"]) for d in self._interpreter.get_output_details()]
+        # The functions that make views of the tensors may be kept (the views may not).
+        self._input_view = self._interpreter.tensor(self._input_index)
+        self._output_views = [self._interpreter.tensor(i) for i in self._output_indices]
         self._tables: dict[tuple[float, float], np.ndarray] = {}
         self.last_invoke_ms = 0.0
 
@@ -58,7 +61,7 @@ class LiteModel:
         loudly instead of changing under its holder).
         """
         table = self._table(scale, offset)
-        view = self._interpreter.tensor(self._input_index)()
+        view = self._input_view()
         channels = image.shape[-1]
         if image.ndim == 4:  # a batch: one lookup over the images stacked as one
             width = image.shape[2]
@@ -86,4 +89,4 @@ class LiteModel:
         start = time.perf_counter()
         self._interpreter.invoke()
         self.last_invoke_ms = (time.perf_counter() - start) * 1000.0
-        return [self._interpreter.tensor(i)() for i in self._output_indices]
+        return [view() for view in self._output_views]
