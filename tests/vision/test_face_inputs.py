@@ -15,7 +15,7 @@ import pytest
 
 from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.detectors.faces import BlazeFace
-from proctor.vision.detectors.landmarks import crop, roi_matrix
+from proctor.vision.detectors.landmarks import crop, roi_matrix, to_image
 from proctor.vision.litert import LiteModel
 from proctor.vision.models import FACE_MODELS, face_model_path
 from tests.conftest import require
@@ -125,3 +125,13 @@ def test_decoding_by_one_affine_map_equals_the_formula(height: int, width: int) 
     expected = np.concatenate([corners.reshape(-1, 2, 2), points], axis=1) - [pad_x, pad_y]
     got = raw @ box.transform + box.bias[anchors]
     assert np.allclose(got.reshape(-1, 8, 2), expected / scale, atol=1e-3)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_points_to_image_equal_the_formula(mirror: bool) -> None:
+    matrix = roi_matrix((300.0, 200.0), 250.0, 0.3, 192, mirror=mirror)
+    points = np.random.default_rng(5).uniform(0, 192, (468, 3)).astype(np.float32)
+    xy = points[:, :2] @ matrix[:, :2].T + matrix[:, 2]
+    z = points[:, 2] * np.hypot(matrix[0, 0], matrix[1, 0])
+    got = to_image(points, matrix)
+    assert np.allclose(got[:, :2], xy, atol=1e-3) and np.allclose(got[:, 2], z, atol=1e-3)

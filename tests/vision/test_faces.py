@@ -138,16 +138,15 @@ def test_anchor_counts() -> None:
 
 
 def test_weighted_nms_merges_overlaps_and_keeps_the_rest() -> None:
-    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60]], dtype=np.float32)
-    keypoints = np.array([[2.0, 2.0], [6.0, 2.0], [55.0, 55.0]], dtype=np.float32)
-    rows = np.concatenate([boxes, keypoints], axis=1)
-    scores = np.array([0.9, 0.3, 0.8], dtype=np.float32)
-    out_rows, out_scores = weighted_nms(rows, scores, 0.3)
+    rows = [[0, 0, 10, 10, 2, 2], [1, 0, 11, 10, 6, 2], [50, 50, 60, 60, 55, 55]]
+    scores = [0.3, 0.9, 0.8]
+    out_rows, out_scores = weighted_nms([[float(v) for v in r] for r in rows], scores, 0.3)
     assert len(out_rows) == 2
-    assert out_scores.tolist() == pytest.approx([0.9, 0.8])
-    assert out_rows[0][0] == pytest.approx(0.3 / 1.2)  # score-weighted mean of 0 and 1
-    assert out_rows[0][4] == pytest.approx((0.9 * 2 + 0.3 * 6) / 1.2)  # keypoints too
-    assert out_rows[1].tolist() == pytest.approx(rows[2].tolist())  # alone: unchanged
+    assert out_scores == pytest.approx([0.9, 0.8])  # best first
+    assert out_rows[0][0] == pytest.approx(0.9 / 1.2)  # score-weighted mean of 1 and 0
+    assert out_rows[0][4] == pytest.approx((0.9 * 6 + 0.3 * 2) / 1.2)  # keypoints too
+    assert out_rows[1] == pytest.approx(rows[2])  # alone: unchanged
+    assert weighted_nms([], [], 0.3) == ([], [])
 
 
 def test_face_box_geometry() -> None:

@@ -12,6 +12,7 @@ up to ~30 degrees for a real face: the neutral pose is calibrated per candidate 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import cv2
@@ -54,12 +55,14 @@ def rotation_matrix(yaw: float, pitch: float, roll: float) -> np.ndarray:
 
 def euler_angles(rotation: np.ndarray) -> tuple[float, float, float]:
     """Yaw, pitch, roll in degrees from a rotation built as in ``rotation_matrix``."""
-    b = math.asin(max(-1.0, min(1.0, -float(rotation[1, 2]))))
-    a = math.atan2(float(rotation[0, 2]), float(rotation[2, 2]))
-    c = math.atan2(float(rotation[1, 0]), float(rotation[1, 1]))
+    (_, _, r02), (r10, r11, r12), (_, _, r22) = rotation.tolist()
+    b = math.asin(max(-1.0, min(1.0, -r12)))
+    a = math.atan2(r02, r22)
+    c = math.atan2(r10, r11)
     return -math.degrees(a), -math.degrees(b), math.degrees(c)
 
 
+@functools.lru_cache(maxsize=16)  # frames keep their size; callers must not modify it
 def camera_matrix(width: int, height: int) -> np.ndarray:
     """A pinhole camera with a focal length of one image width (about 53° across)."""
     f = float(width)
@@ -86,7 +89,7 @@ def solve_head_pose(
     rotation, _ = cv2.Rodrigues(rvec)
     yaw, pitch, roll = euler_angles(rotation)
     if relative_to_view:
-        tx, ty, tz = (float(v) for v in tvec.reshape(3))
+        tx, ty, tz = tvec.ravel().tolist()
         if tz <= 0:
             return None
         yaw += math.degrees(math.atan2(tx, tz))

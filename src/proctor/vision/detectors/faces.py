@@ -8,6 +8,7 @@ Anchor generation and decoding follow MediaPipe's SSD anchor and tensors-to-dete
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -50,41 +51,45 @@ def ssd_anchors(input_size: int, strides: list[int], per_cell: list[int]) -> np.
     return np.concatenate(rows).astype(np.float32)
 
 
-def weighted_nms(rows: np.ndarray, scores: np.ndarray, iou: float) -> tuple[np.ndarray, np.ndarray]:
+def weighted_nms(
+    rows: list[list[float]], scores: list[float], iou: float
+) -> tuple[list[list[float]], list[float]]:
     """MediaPipe's weighted NMS: overlapping detections are averaged, weighted by score.
 
-    ``rows (N, 4 + K)`` start with the box (x1, y1, x2, y2); every column (keypoints too) is
-    averaged over a group. Each output keeps its top score. The candidates are a few
-    neighbouring anchors of one or two faces, so the grouping runs on Python floats (faster
-    than array operations at this size) and only the averaging on arrays.
+    ``rows`` start with the box (x1, y1, x2, y2); every column (keypoints too) is averaged over
+    a group, and each output keeps its group's top score; outputs come best first. Plain
+    floats: the candidates are a few neighbouring anchors of one or two faces, where array
+    operations cost more than they save.
     """
-    if len(scores) <= 1:  # nothing to merge
-        return rows, scores
-    order = np.argsort(-scores)
-    rows, scores = rows[order], scores[order]
-    boxes = rows[:, :4].tolist()
-    weights = np.zeros((len(boxes), len(boxes)), dtype=np.float32)  # group x candidate
-    free = list(range(len(boxes)))
-    kept: list[int] = []
+    free = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+    merged: list[list[float]] = []
+    kept: list[float] = []
     while free:
         top = free[0]
-        ax1, ay1, ax2, ay2 = boxes[top]
+        ax1, ay1, ax2, ay2 = rows[top][:4]
         area = (ax2 - ax1) * (ay2 - ay1)
         members: list[int] = []
         rest: list[int] = []
         for j in free:
-            bx1, by1, bx2, by2 = boxes[j]
-            w = min(ax2, bx2) - max(ax1, bx1)
-            h = min(ay2, by2) - max(ay1, by1)
-            inter = max(w, 0.0) * max(h, 0.0)
+            bx1, by1, bx2, by2 = rows[j][:4]
+            inter = max(min(ax2, bx2) - max(ax1, bx1), 0.0) * max(
+                min(ay2, by2) - max(ay1, by1), 0.0
+            )
             union = area + (bx2 - bx1) * (by2 - by1) - inter
             (members if j == top or inter / max(union, 1e-12) > iou else rest).append(j)
-        weights[len(kept), members] = scores[members]
-        kept.append(top)
+        if len(members) == 1:
+            merged.append(rows[top])
+        else:
+            total = 0.0
+            sums = [0.0] * len(rows[top])
+            for j in members:
+                weight = scores[j]
+                total += weight
+                sums = [s + weight * v for s, v in zip(sums, rows[j], strict=True)]
+            merged.append([s / total for s in sums])
+        kept.append(scores[top])
         free = rest
-    weights = weights[: len(kept)]
-    merged = weights @ rows / weights.sum(axis=1, keepdims=True)
-    return merged.astype(np.float32), scores[kept]
+    return merged, kept
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -149,23 +154,24 @@ class BlazeFace:
         self._letterboxes[height, width] = box
         return box
 
-    def detect(self, image_bgr: np.ndarray, nms_iou: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
-        """Rows ``(N, 16)`` (box x1, y1, x2, y2, then six keypoints x, y) in the frame's pixels,
-        and scores ``(N,)``. Boxes may reach past the frame's edges."""
+    def detect(
+        self, image_bgr: np.ndarray, nms_iou: float = 0.3
+    ) -> tuple[list[list[float]], list[float]]:
+        """Rows of 16 (box x1, y1, x2, y2, then six keypoints x, y) in the frame's pixels, and
+        their scores, best first. Boxes may reach past the frame's edges."""
         box = self.letterbox(*image_bgr.shape[:2])
         # Bilinear, as MediaPipe samples its input (and ten times cheaper than INTER_AREA here).
         resized = cv2.resize(image_bgr, box.resized, interpolation=cv2.INTER_LINEAR)
         raw_boxes, raw_scores = self.model.run_image(resized, 2.0 / 255.0, -1.0, at=box.at)
         logits = raw_scores.reshape(-1)
-        keep = np.flatnonzero(logits > self.min_logit)
-        raw = raw_boxes.reshape(-1, 16)[keep]
-        scores = 1.0 / (1.0 + np.exp(-logits[keep]))  # kept logits are bounded below: no overflow
+        keep = (logits > self.min_logit).nonzero()[0]
+        rows = (raw_boxes.reshape(-1, 16)[keep] @ box.transform + box.bias[keep]).tolist()
+        # Kept logits are bounded below: no overflow.
+        scores = [1.0 / (1.0 + math.exp(-v)) for v in logits[keep].tolist()]
         del raw_boxes, raw_scores, logits  # views of the model's buffers
-        rows = raw @ box.transform
-        rows += box.bias[keep]
-        if (raw[:, 2:4] <= 0).any():  # an empty box: no area to compare
-            valid = (raw[:, 2] > 0) & (raw[:, 3] > 0)
-            rows, scores = rows[valid], scores[valid]
+        valid = [i for i, r in enumerate(rows) if r[2] > r[0] and r[3] > r[1]]  # has an area
+        if len(valid) < len(rows):
+            rows, scores = [rows[i] for i in valid], [scores[i] for i in valid]
         return weighted_nms(rows, scores, nms_iou)
 
 
@@ -239,16 +245,21 @@ class FaceDetector:
     @staticmethod
     def _candidates(model: BlazeFace, image_bgr: np.ndarray) -> list[FaceBox]:
         """One model's detections in image pixels, boxes clipped to the image."""
-        h, w = image_bgr.shape[:2]
+        h, w = (float(v) for v in image_bgr.shape[:2])
         rows, scores = model.detect(image_bgr)
-        if not len(scores):
+        if not rows:
             return []
-        boxes = np.minimum(np.maximum(rows[:, :4], 0), [w, h, w, h]).tolist()
-        points = rows[:, 4:].reshape(-1, 6, 2)
-        return [
-            FaceBox(box=(b[0], b[1], b[2], b[3]), score=s, keypoints=p)
-            for b, p, s in zip(boxes, points, scores.tolist(), strict=True)
-        ]
+        points = np.array([r[4:] for r in rows], dtype=np.float32).reshape(-1, 6, 2)
+        faces = []
+        for (x1, y1, x2, y2, *_), keypoints, score in zip(rows, points, scores, strict=True):
+            box = (
+                min(max(x1, 0.0), w),
+                min(max(y1, 0.0), h),
+                min(max(x2, 0.0), w),
+                min(max(y2, 0.0), h),
+            )
+            faces.append(FaceBox(box=box, score=score, keypoints=keypoints))
+        return faces
 
 
 def same_face(a: FaceBox, b: FaceBox, iou: float = 0.3, inside: float = 0.6) -> bool:

@@ -24,6 +24,7 @@ EYE_ROI_SCALE = 2.3
 LEFT_EYE_CORNERS = (33, 133)
 RIGHT_EYE_CORNERS = (362, 263)
 MIN_FACE_PRESENCE = 0.5
+_EYE_CORNER_ROWS = [*LEFT_EYE_CORNERS, *RIGHT_EYE_CORNERS]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -102,12 +103,12 @@ def crop(
 
 
 def to_image(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Map ``(N, 2)`` or ``(N, 3)`` crop points to image pixels (z is scaled, not moved)."""
-    xy: np.ndarray = cv2.transform(np.ascontiguousarray(points[:, None, :2]), matrix)[:, 0]
-    if points.shape[1] == 2:
-        return xy
-    z = points[:, 2:] * math.hypot(matrix[0, 0], matrix[1, 0])
-    return np.concatenate([xy, z], axis=1)
+    """Map ``(N, 3)`` float32 crop points to image pixels (z is scaled, not moved), by one
+    ``cv2.transform`` with the 2D affine map extended to depth."""
+    (a, b, c), (d, e, f) = matrix.tolist()
+    extended = np.array([[a, b, 0.0, c], [d, e, 0.0, f], [0.0, 0.0, math.hypot(a, d), 0.0]])
+    result: np.ndarray = cv2.transform(points.reshape(-1, 1, 3), extended).reshape(-1, 3)
+    return result
 
 
 class FaceLandmarker:
@@ -131,8 +132,9 @@ class FaceLandmarker:
         ROI."""
         self._invoke_ms = 0.0
         x1, y1, x2, y2 = face.box
-        eye_l, eye_r = face.keypoints[EYE_L], face.keypoints[EYE_R]
-        angle = math.atan2(float(eye_r[1] - eye_l[1]), float(eye_r[0] - eye_l[0]))
+        keypoints = face.keypoints.tolist()
+        (lx, ly), (rx, ry) = keypoints[EYE_L], keypoints[EYE_R]
+        angle = math.atan2(ry - ly, rx - lx)
         size = max(x2 - x1, y2 - y1) * FACE_ROI_SCALE
         n = self.mesh_model.input_width
         matrix = roi_matrix(((x1 + x2) / 2, (y1 + y2) / 2), size, angle, n)
@@ -150,9 +152,10 @@ class FaceLandmarker:
         Both eyes go through the iris model in one batch: one invocation costs what two single
         ones do, and the input and output handling is done once.
         """
+        left_a, left_b, right_a, right_b = marks.mesh[_EYE_CORNER_ROWS, :2].tolist()
         matrices = [
-            self._eye_matrix(marks.mesh, LEFT_EYE_CORNERS, mirror=False),
-            self._eye_matrix(marks.mesh, RIGHT_EYE_CORNERS, mirror=True),
+            self._eye_matrix(left_a, left_b, mirror=False),
+            self._eye_matrix(right_a, right_b, mirror=True),
         ]
         if matrices[0] is None and matrices[1] is None:
             return marks
@@ -169,16 +172,17 @@ class FaceLandmarker:
             if matrix is None:
                 eyes.append(None)
                 continue
-            points = to_image(np.concatenate([contours[k], irises[k]])[:, :2], matrix)
+            points = to_image(np.concatenate([contours[k], irises[k]]), matrix)[:, :2]
             eyes.append(EyeLandmarks(contour=points[:-5], iris=points[-5:]))
         del contours, irises, raw_contours, raw_irises  # views of the model's buffers
         return replace(marks, left_eye=eyes[0], right_eye=eyes[1])
 
     def _eye_matrix(
-        self, mesh: np.ndarray, corners: tuple[int, int], *, mirror: bool
+        self, corner_a: list[float], corner_b: list[float], *, mirror: bool
     ) -> np.ndarray | None:
-        """The eye's crop matrix, or None when the eye is hidden (a profile)."""
-        (ax, ay), (bx, by) = mesh[corners[0], :2].tolist(), mesh[corners[1], :2].tolist()
+        """The crop matrix of the eye between two corners, or None when the eye is hidden (a
+        profile)."""
+        (ax, ay), (bx, by) = corner_a, corner_b
         width = math.hypot(bx - ax, by - ay)
         if width < 2.0:  # an eye hidden by a profile view: nothing to crop
             return None
