@@ -112,6 +112,31 @@ async def test_chat_is_broadcast_stored_and_limited(
         assert [len(c.message) for c in repo.list_chat(db, sid)] == [len(got["message"]), 2000]
 
 
+async def test_chat_resent_with_its_client_id_is_stored_and_shown_once(
+    server: LiveServer, http: httpx.Client, peers: Any
+) -> None:
+    s, interviewer, candidate = await room(server, http, peers)
+    sid = s["session_id"]
+    msg = {"session_id": sid, "message": "Can you hear me?", "client_id": "m1"}
+    first = await candidate.call("chat", msg)
+    assert first["ok"] is True
+    assert (await interviewer.wait_for("chat"))["message"] == "Can you hear me?"
+    # A resend after a lost ack, and two at once: the stored message, broadcast no more.
+    again = await candidate.call("chat", msg)
+    both = await asyncio.gather(*(candidate.call("chat", msg) for _ in range(2)))
+    assert again == first and all(ack == first for ack in both)
+    other = {"session_id": sid, "message": "Yes", "client_id": "m2"}
+    assert (await interviewer.call("chat", other))["ok"]
+    await interviewer.wait_for("chat", lambda m: m["message"] == "Yes")
+    assert [m["message"] for m in interviewer.of("chat")] == ["Can you hear me?", "Yes"]
+    from proctor.db import repo
+
+    with server.ctx.sessions() as db:
+        assert [c.message for c in repo.list_chat(db, sid)] == ["Can you hear me?", "Yes"]
+    bad = await candidate.call("chat", {**msg, "client_id": "x" * 101})
+    assert bad["ok"] is False and "client_id" in bad["error"]
+
+
 async def test_browser_event_reaches_interviewers_only(
     server: LiveServer, http: httpx.Client, peers: Any
 ) -> None:

@@ -43,7 +43,7 @@ def full_session(live: LiveServer, http: httpx.Client, name: str) -> dict[str, A
         db.execute(
             update(EventRow).where(EventRow.id == event["id"]).values(evidence_path=evidence)
         )
-        repo.add_chat(db, sid, role="candidate", name=name, message="hello")
+        repo.add_chat(db, sid, role="candidate", name=name, message="hello", client_id="c1")
     files = {"file": ("r.webm", WEBM, "video/webm")}
     r = http.post("/upload-video", data={"session_id": sid}, files=files, headers=cand)
     assert r.status_code == 201

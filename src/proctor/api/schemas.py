@@ -130,6 +130,7 @@ class SessionOnlyIn(SocketIn):
 class ChatIn(SocketIn):
     session_id: SessionId
     message: Annotated[str, StringConstraints(min_length=1)]
+    client_id: ClientId | None = None
 
     @field_validator("message")
     @classmethod

@@ -45,6 +45,7 @@ def chat_json(row: ChatRow) -> dict[str, Any]:
         "name": row.name,
         "message": row.message,
         "timestamp": iso(row.timestamp),
+        "client_id": row.client_id,
     }
 
 

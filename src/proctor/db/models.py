@@ -94,7 +94,10 @@ class EventRow(Base):
 
 class ChatRow(Base):
     __tablename__ = "chat_messages"
-    __table_args__ = (Index("ix_chat_session_time", "session_id", "timestamp"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "client_id", name="uq_chat_session_client"),
+        Index("ix_chat_session_time", "session_id", "timestamp"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(
@@ -104,6 +107,8 @@ class ChatRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Chosen by the sending page, so a message resent after a lost ack is stored once.
+    client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class RecordingRow(Base):

@@ -215,11 +215,45 @@ def event_counts(types: list[str]) -> dict[str, int]:
     return dict(sorted(Counter(types).items()))
 
 
-def add_chat(db: Session, session_id: str, *, role: str, name: str, message: str) -> ChatRow:
-    row = ChatRow(session_id=session_id, role=role, name=name, message=message, timestamp=utcnow())
+def add_chat(
+    db: Session,
+    session_id: str,
+    *,
+    role: str,
+    name: str,
+    message: str,
+    client_id: str | None = None,
+) -> tuple[ChatRow, bool]:
+    """Store a chat message; with a ``client_id`` already stored, return that one and False."""
+    if client_id is not None:
+        existing = _chat_by_client_id(db, session_id, client_id)
+        if existing is not None:
+            return existing, False
+    row = ChatRow(
+        session_id=session_id,
+        role=role,
+        name=name,
+        message=message,
+        timestamp=utcnow(),
+        client_id=client_id,
+    )
     db.add(row)
-    db.commit()
-    return row
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()  # the same client_id arrived twice at once: the other insert won
+        if client_id is not None:
+            existing = _chat_by_client_id(db, session_id, client_id)
+            if existing is not None:
+                return existing, False
+        raise
+    return row, True
+
+
+def _chat_by_client_id(db: Session, session_id: str, client_id: str) -> ChatRow | None:
+    return db.execute(
+        select(ChatRow).where(ChatRow.session_id == session_id, ChatRow.client_id == client_id)
+    ).scalar_one_or_none()
 
 
 def list_chat(db: Session, session_id: str) -> list[ChatRow]:

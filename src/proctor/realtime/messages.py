@@ -77,17 +77,19 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
         if len(payload.message) > limit:
             return error(f"message too long: {len(payload.message)} characters (limit {limit})")
 
-        def store() -> dict[str, Any]:
+        def store() -> tuple[dict[str, Any], bool]:
             with ctx.sessions() as db:
-                row = repo.add_chat(
+                row, created = repo.add_chat(
                     db,
                     payload.session_id,
                     role=conn.principal.role,
                     name=conn.name or "",
                     message=payload.message,
+                    client_id=payload.client_id,
                 )
-                return chat_json(row)
+                return chat_json(row), created
 
-        message = await anyio.to_thread.run_sync(store)
-        await ctx.hub.emit_chat(message)
+        message, created = await anyio.to_thread.run_sync(store)
+        if created:  # a resend of a stored message was broadcast the first time
+            await ctx.hub.emit_chat(message)
         return {"ok": True, "message": message}

@@ -94,6 +94,8 @@ export interface ChatMessage {
   name: string;
   message: string;
   timestamp: string;
+  /** The sending page's id for the message (null for messages stored without one). */
+  client_id?: string | null;
 }
 
 export interface Notice {

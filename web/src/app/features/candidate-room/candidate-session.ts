@@ -10,6 +10,7 @@ import {
   PresenceMessage,
   SnapshotRequest,
 } from '../../core/models';
+import { sendChatMessage, withMessage } from '../../core/chat-sender';
 import { OutboxItem, OutboxService, newClientId } from '../../core/outbox';
 import { RecorderService, claimPart, releasePart } from '../../core/recorder';
 import { SocketService } from '../../core/socket';
@@ -74,7 +75,7 @@ export class CandidateSession implements OnDestroy {
     this.socket.on<SignalMessage>('signal', (msg) => {
       this.rtc.handle(msg).catch((e: unknown) => console.warn('signal failed', e));
     });
-    this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => [...list, m]));
+    this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => withMessage(list, m)));
     this.socket.on<Notice>('notice', (n) => this.showNotice(n));
     this.socket.on<SnapshotRequest>('snapshot', (req) => void this.answerSnapshot(req));
     this.socket.on<PresenceMessage>('presence', (p) => this.onPresence(p));
@@ -86,13 +87,13 @@ export class CandidateSession implements OnDestroy {
     if (!start) {
       return;
     }
-    try {
-      const ack = await this.socket.request('chat', { session_id: start.sessionId, message });
-      if (!ack.ok) {
-        this.error.set(`Message not sent: ${ack.error ?? 'refused'}`);
-      }
-    } catch {
-      this.error.set('Message not sent: no connection. Try again when connected.');
+    const sent = await sendChatMessage(this.socket, start.sessionId, message);
+    if (sent.message) {
+      const stored = sent.message;
+      this.chat.update((list) => withMessage(list, stored));
+    }
+    if (sent.error) {
+      this.error.set(sent.error);
     }
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, OnDestroy, computed, inject, signal } from '@angular/core';
 import { ApiService, describeError } from '../../core/api';
 import { saveBlob } from '../../core/blob-urls';
+import { sendChatMessage, withMessage } from '../../core/chat-sender';
 import {
   Ack,
   ChatMessage,
@@ -93,7 +94,7 @@ export class InterviewerSession implements OnDestroy {
     this.socket.on<ProctorEvent>('event', (e) => this.addEvent(e, true));
     this.socket.on<ProctorEvent>('event_update', (e) => this.addEvent(e, false));
     this.socket.on<ScoreMessage>('score', (s) => this.setScore(s.score, s.breakdown));
-    this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => [...list, m]));
+    this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => withMessage(list, m)));
     this.socket.on<PresenceMessage>('presence', (p) => this.participants.set(p.participants));
     this.socket.on<SnapshotImage>('snapshot', (s) => this.showSnapshot(s));
     this.socket.on('session_ended', () => void this.refresh().catch(() => undefined));
@@ -108,13 +109,13 @@ export class InterviewerSession implements OnDestroy {
   }
 
   async sendChat(message: string): Promise<void> {
-    try {
-      const ack = await this.socket.request('chat', { session_id: this.sessionId, message });
-      if (!ack.ok) {
-        this.error.set(`Message not sent: ${ack.error ?? 'refused'}`);
-      }
-    } catch {
-      this.error.set('Message not sent: no connection. Try again when connected.');
+    const sent = await sendChatMessage(this.socket, this.sessionId, message);
+    if (sent.message) {
+      const stored = sent.message;
+      this.chat.update((list) => withMessage(list, stored));
+    }
+    if (sent.error) {
+      this.error.set(sent.error);
     }
   }
 
