@@ -4,16 +4,12 @@ stored messages stay, and come back on the way down."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from proctor.config import Settings
-from proctor.db.engine import make_engine
-from proctor.db.migrate import alembic_config, upgrade
+from tests.db.migrations import engine_at, migrate
 
 NOW = "2026-01-01 10:00:00"
 INSERT = (
@@ -24,9 +20,7 @@ INSERT = (
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    values: dict[str, Any] = {"DATABASE_URL": database_url}
-    eng = make_engine(Settings(**values).resolved_database_url)
-    upgrade(eng, "0002")
+    eng = engine_at(database_url, "0002")
     with eng.begin() as conn:
         conn.execute(
             text(
@@ -39,13 +33,6 @@ def engine(database_url: str) -> Iterator[Engine]:
         conn.execute(text(INSERT.format(columns="", values="")), {"message": "before", "now": NOW})
     yield eng
     eng.dispose()
-
-
-def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 def test_chat_client_ids_are_unique_per_session_and_old_messages_stay(engine: Engine) -> None:

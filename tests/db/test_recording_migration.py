@@ -4,33 +4,20 @@ recording schema become part ``main``; nothing else of the session is touched; a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
 
-from proctor.config import Settings
-from proctor.db.engine import make_engine
-from proctor.db.migrate import alembic_config, upgrade
+from tests.db.migrations import engine_at, migrate
 
 NOW = "2026-01-01 10:00:00"
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    values: dict[str, Any] = {"DATABASE_URL": database_url}
-    eng = make_engine(Settings(**values).resolved_database_url)
-    upgrade(eng, "0001")
+    eng = engine_at(database_url, "0001")
     yield eng
     eng.dispose()
-
-
-def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 def test_the_one_recording_becomes_part_main_and_comes_back(engine: Engine) -> None:

@@ -12,7 +12,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,9 @@ from proctor.db.models import ChatRow, EventRow, RecordingRow, SessionRow, Video
 
 Role = Literal["interviewer", "candidate"]
 ROLES: tuple[Role, ...] = ("interviewer", "candidate")
+
+# Rows a client may send again (after a lost ack): stored once per session and client_id.
+Keyed = TypeVar("Keyed", EventRow, ChatRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +126,6 @@ def add_event(
     client_id: str | None = None,
 ) -> tuple[EventRow, bool]:
     """Store an event; with a ``client_id`` already stored, return that one and False."""
-    if client_id is not None:
-        existing = _event_by_client_id(db, session_id, client_id)
-        if existing is not None:
-            return existing, False
     row = EventRow(
         session_id=session_id,
         role=role,
@@ -139,24 +138,36 @@ def add_event(
         evidence_path=evidence_path,
         client_id=client_id,
     )
+    return _store_once(db, row)
+
+
+def _store_once(db: Session, row: Keyed) -> tuple[Keyed, bool]:
+    """Insert ``row``, or, when its ``client_id`` is already stored for its session (a resend),
+    return the stored row and False."""
+    if row.client_id is not None:
+        existing = _by_client_id(db, row)
+        if existing is not None:
+            return existing, False
     db.add(row)
     try:
         db.commit()
     except IntegrityError:
         # The same client_id arrived twice at once: the other insert won.
         db.rollback()
-        if client_id is not None:
-            existing = _event_by_client_id(db, session_id, client_id)
+        if row.client_id is not None:
+            existing = _by_client_id(db, row)
             if existing is not None:
                 return existing, False
         raise
     return row, True
 
 
-def _event_by_client_id(db: Session, session_id: str, client_id: str) -> EventRow | None:
-    return db.execute(
-        select(EventRow).where(EventRow.session_id == session_id, EventRow.client_id == client_id)
+def _by_client_id(db: Session, row: Keyed) -> Keyed | None:
+    model = type(row)
+    found: Keyed | None = db.execute(
+        select(model).where(model.session_id == row.session_id, model.client_id == row.client_id)
     ).scalar_one_or_none()
+    return found
 
 
 def get_event(db: Session, session_id: str, event_id: int) -> EventRow | None:
@@ -225,10 +236,6 @@ def add_chat(
     client_id: str | None = None,
 ) -> tuple[ChatRow, bool]:
     """Store a chat message; with a ``client_id`` already stored, return that one and False."""
-    if client_id is not None:
-        existing = _chat_by_client_id(db, session_id, client_id)
-        if existing is not None:
-            return existing, False
     row = ChatRow(
         session_id=session_id,
         role=role,
@@ -237,23 +244,7 @@ def add_chat(
         timestamp=utcnow(),
         client_id=client_id,
     )
-    db.add(row)
-    try:
-        db.commit()
-    except IntegrityError:
-        db.rollback()  # the same client_id arrived twice at once: the other insert won
-        if client_id is not None:
-            existing = _chat_by_client_id(db, session_id, client_id)
-            if existing is not None:
-                return existing, False
-        raise
-    return row, True
-
-
-def _chat_by_client_id(db: Session, session_id: str, client_id: str) -> ChatRow | None:
-    return db.execute(
-        select(ChatRow).where(ChatRow.session_id == session_id, ChatRow.client_id == client_id)
-    ).scalar_one_or_none()
+    return _store_once(db, row)
 
 
 def list_chat(db: Session, session_id: str) -> list[ChatRow]:
