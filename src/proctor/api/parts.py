@@ -168,26 +168,42 @@ def _join(ctx: AppContext, row: RecordingRow, n: int, mime: str | None) -> bool:
     if size > ctx.settings.max_video_bytes:
         _discard(target)
         raise HTTPException(413, f"recording too large (limit {ctx.settings.max_video_bytes})")
-    with ctx.sessions() as db:
-        swapped = recordings.swap_file(
-            db,
-            row.id,
-            expected_chunks=row.chunks,
-            expected_path=row.path,
-            chunks=n,
-            path=storage.relative(target),
-            size=size,
-            mime=kind,
-        )
-        if swapped:
-            recordings.drop_chunks(db, sid, part, below=n)
-    if not swapped:
+    if not _swap_in(ctx, row, target, chunks=n, size=size, mime=kind, drop_below=n):
         _discard(target)
         return False
     if old is not None and old != target:
         _discard(old)
     storage.drop_chunks(sid, part, below=n)
     return True
+
+
+def _swap_in(
+    ctx: AppContext,
+    row: RecordingRow,
+    target: Path,
+    *,
+    chunks: int,
+    size: int,
+    mime: str,
+    drop_below: int | None,
+) -> bool:
+    """Point the part at ``target`` (holding its chunks 0..chunks-1) and forget its stored
+    chunks below ``drop_below`` (None: all), unless another request changed the part since
+    ``row`` was read: then False, and the caller deals with its file."""
+    with ctx.sessions() as db:
+        swapped = recordings.swap_file(
+            db,
+            row.id,
+            expected_chunks=row.chunks,
+            expected_path=row.path,
+            chunks=chunks,
+            path=ctx.storage.relative(target),
+            size=size,
+            mime=mime,
+        )
+        if swapped:
+            recordings.drop_chunks(db, row.session_id, row.part, below=drop_below)
+    return swapped
 
 
 def store_upload(
@@ -212,29 +228,18 @@ def store_upload(
             raise HTTPException(413, f"recording too large (limit {ctx.settings.max_video_bytes})")
         target = ctx.storage.video_path(session_id, part, mime)
         tmp.replace(target)
-        with ctx.sessions() as db:
-            swapped = recordings.swap_file(
-                db,
-                row.id,
-                expected_chunks=row.chunks,
-                expected_path=row.path,
-                chunks=0,
-                path=ctx.storage.relative(target),
-                size=size,
-                mime=mime,
-            )
-            if swapped:
-                recordings.drop_chunks(db, session_id, part)
+        if _swap_in(ctx, row, target, chunks=0, size=size, mime=mime, drop_below=None):
+            with ctx.sessions() as db:
                 done = recordings.get(db, session_id, part)
                 if done is not None:
                     done.duration_s = duration_s
                     done.started_at = started_at or done.started_at
                     db.commit()
-        if swapped and done is not None:
-            if row.path and (old := ctx.storage.resolve(row.path)) != target:
-                _discard(old)
-            ctx.storage.drop_chunks(session_id, part, below=2**31)
-            return done
+            if done is not None:
+                if row.path and (old := ctx.storage.resolve(row.path)) != target:
+                    _discard(old)
+                ctx.storage.drop_chunks(session_id, part, below=2**31)
+                return done
         target.replace(tmp)  # the part changed meanwhile: try again with the new state
     raise HTTPException(409, "the recording part kept changing; try again")
 
