@@ -3,11 +3,10 @@ analysis is waiting for.
 
 The pool's process executor would queue every job it is given, first come first served, so an
 object run (three times the cost of a face analysis) queued ahead would delay faces, and the
-queue itself could grow with every session. The gate hands out at most one turn per worker
-(plus ``prefetch`` turns for face analysis only): the executor holds no object run it cannot
-start at once, and whoever waits, waits here, where priority applies. Turns are not pre-empted:
-a face analysis waits at most for the runs already started. The prefetched face job waits in
-the executor, so a worker that finishes starts it without a round trip through the event loop.
+queue itself could grow with every session. The gate hands out at most one turn per worker:
+the executor holds no job it cannot start at once, and whoever waits, waits here, where
+priority applies. Turns are not pre-empted: a face analysis waits at most for the runs already
+started.
 """
 
 from __future__ import annotations
@@ -27,17 +26,13 @@ class Kind(IntEnum):
 
 
 class WorkerGate:
-    """At most ``size`` turns at once (``size + prefetch`` for face analysis); a released turn
-    goes to the most urgent waiter (first come first served within a kind)."""
+    """At most ``size`` turns at once; a released turn goes to the most urgent waiter (first
+    come first served within a kind)."""
 
-    def __init__(self, size: int, prefetch: int = 0) -> None:
+    def __init__(self, size: int) -> None:
         self.size = size
-        self.prefetch = prefetch
         self.busy = 0
         self._waiters: dict[Kind, deque[asyncio.Future[None]]] = {k: deque() for k in Kind}
-
-    def _limit(self, kind: Kind) -> int:
-        return self.size + (self.prefetch if kind == Kind.FACES else 0)
 
     def waiting(self, kind: Kind) -> int:
         return sum(1 for f in self._waiters[kind] if not f.done())
@@ -46,7 +41,7 @@ class WorkerGate:
         return any(self.waiting(k) for k in Kind if k <= kind)
 
     async def acquire(self, kind: Kind) -> None:
-        if self.busy < self._limit(kind) and not self._queued_ahead(kind):
+        if self.busy < self.size and not self._queued_ahead(kind):
             self.busy += 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -67,7 +62,7 @@ class WorkerGate:
         self.busy -= 1
         for kind in Kind:
             queue = self._waiters[kind]
-            while queue and self.busy < self._limit(kind):
+            while queue and self.busy < self.size:
                 future = queue.popleft()
                 if not future.done():
                     future.set_result(None)
