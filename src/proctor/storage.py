@@ -142,11 +142,13 @@ class Storage:
             tmp.unlink(missing_ok=True)
         return size
 
-    def drop_chunks(self, session_id: str, part: str, below: int) -> None:
-        """Delete the part's chunk files with an index below ``below``."""
+    def drop_chunks(self, session_id: str, part: str, below: int | None = None) -> None:
+        """Delete the part's chunk files (those with an index below ``below``, when given)."""
         folder = self.chunk_dir(session_id, part)
         for path in _files(folder, deep=False):
-            if path.suffix == ".part" and path.stem.isdigit() and int(path.stem) < below:
+            if path.suffix != ".part" or not path.stem.isdigit():
+                continue
+            if below is None or int(path.stem) < below:
                 path.unlink(missing_ok=True)
         if part != LEGACY_PART:
             with contextlib.suppress(OSError):

@@ -238,7 +238,7 @@ def store_upload(
             if done is not None:
                 if row.path and (old := ctx.storage.resolve(row.path)) != target:
                     _discard(old)
-                ctx.storage.drop_chunks(session_id, part, below=2**31)
+                ctx.storage.drop_chunks(session_id, part)
                 return done
         target.replace(tmp)  # the part changed meanwhile: try again with the new state
     raise HTTPException(409, "the recording part kept changing; try again")

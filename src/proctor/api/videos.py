@@ -79,7 +79,7 @@ UPLOAD_BODY: dict[str, Any] = {
                     "properties": {
                         "session_id": {"type": "string"},
                         "file": {"type": "string", "format": "binary"},
-                        "part": {"type": "string", "pattern": PART_PATTERN, "default": "main"},
+                        "part": {"type": "string", "pattern": PART_PATTERN, "default": LEGACY_PART},
                         "started_at": {"type": "string", "format": "date-time"},
                         "duration_s": {"type": "number", "minimum": 0},
                     },
