@@ -168,7 +168,6 @@ class BlazeFace:
         rows = (raw_boxes.reshape(-1, 16)[keep] @ box.transform + box.bias[keep]).tolist()
         # Kept logits are bounded below: no overflow.
         scores = [1.0 / (1.0 + math.exp(-v)) for v in logits[keep].tolist()]
-        del raw_boxes, raw_scores, logits  # views of the model's buffers
         valid = [i for i, r in enumerate(rows) if r[2] > r[0] and r[3] > r[1]]  # has an area
         if len(valid) < len(rows):
             rows, scores = [rows[i] for i in valid], [scores[i] for i in valid]

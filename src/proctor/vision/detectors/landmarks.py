@@ -174,7 +174,6 @@ class FaceLandmarker:
                 continue
             points = to_image(np.concatenate([contours[k], irises[k]]), matrix)[:, :2]
             eyes.append(EyeLandmarks(contour=points[:-5], iris=points[-5:]))
-        del contours, irises, raw_contours, raw_irises  # views of the model's buffers
         return replace(marks, left_eye=eyes[0], right_eye=eyes[1])
 
     def _eye_matrix(
