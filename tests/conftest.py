@@ -8,9 +8,16 @@ where nothing may skip silently.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+
+from proctor.vision.detectors.base import ModelMissingError
+from proctor.vision.models import FACE_MODELS, face_model_path
+
+T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EVALSET_DIR = Path(os.environ.get("PROCTOR_EVALSET", PROJECT_ROOT.parent / "shared" / "evalset"))
@@ -25,6 +32,21 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required under CI=true: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def with_models(build: Callable[[], T]) -> T:
+    """``build()``; a model it needs that is not installed skips the calling test (fails under
+    CI) with the message that names the command installing it."""
+    try:
+        return build()
+    except ModelMissingError as exc:
+        require(False, str(exc))
+        raise
+
+
+def require_face_models() -> None:
+    """Skip (fail under CI) unless every face model is installed."""
+    with_models(lambda: [face_model_path(name) for name in FACE_MODELS])
 
 
 @pytest.fixture(scope="session")

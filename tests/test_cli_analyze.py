@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from proctor.vision.detectors.base import ModelMissingError
-from proctor.vision.models import FACE_MODELS, face_model_path
-from tests.conftest import require
+from tests.conftest import require, require_face_models
 
 FIELDS = {
     "source", "frame", "t", "faces", "looking_away", "head_pose", "gaze", "persons", "objects"
@@ -22,11 +20,7 @@ CONTRACT_LABELS = {"cell_phone", "book", "laptop", "monitor"}
 
 @pytest.fixture(scope="module", autouse=True)
 def _face_models() -> None:
-    try:
-        for name in FACE_MODELS:
-            face_model_path(name)
-    except ModelMissingError as exc:
-        require(False, str(exc))
+    require_face_models()
 
 
 def analyze(*args: str | Path, objects: str = "none") -> subprocess.CompletedProcess[str]:

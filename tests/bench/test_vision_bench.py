@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from bench import vision
-from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.models import OBJECT_MODELS, face_model_path
-from tests.conftest import require
+from tests.conftest import require, with_models
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -30,10 +29,7 @@ ROWS = (
 def test_short_run_writes_the_vision_section(evalset: Path, tmp_path: Path) -> None:
     from proctor.config import Settings
 
-    try:
-        face_model_path("face_short")
-    except ModelMissingError as exc:
-        require(False, str(exc))
+    with_models(lambda: face_model_path("face_short"))
     model = Settings().models_dir / OBJECT_MODELS["centernet"].filename
     require(model.is_file(), f"{model} is not installed: run `make models`")
     out = tmp_path / "PERFORMANCE.md"

@@ -14,9 +14,8 @@ import pytest
 from proctor.cli import main
 from proctor.config import Settings
 from proctor.evaluation.runner import Evaluation, evaluate
-from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.pipeline import Pipeline
-from tests.conftest import require
+from tests.conftest import with_models
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -38,11 +37,7 @@ phone_dev_003.jpg,,,,,1,88 0 175 238,
 
 
 def _pipeline() -> Pipeline:
-    try:
-        return Pipeline(Settings(object_model="centernet"))
-    except ModelMissingError as exc:
-        require(False, str(exc))
-        raise
+    return with_models(lambda: Pipeline(Settings(object_model="centernet")))
 
 
 @pytest.fixture(scope="module")

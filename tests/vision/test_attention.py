@@ -16,12 +16,12 @@ from proctor.vision.attention import (
     Calibrator,
     away_reason,
 )
-from proctor.vision.detectors.base import ModelMissingError, create
+from proctor.vision.detectors.base import create
 from proctor.vision.detectors.landmarks import EyeLandmarks
 from proctor.vision.gaze import EYE_TEMPORAL_OFFSET, gaze_from_eyes
 from proctor.vision.pipeline import Pipeline
 from proctor.vision.types import Gaze, HeadPose
-from tests.conftest import require
+from tests.conftest import with_models
 
 ReadImage = Callable[[str], bytes]
 
@@ -31,11 +31,7 @@ N = DEFAULT_NEUTRAL
 
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
-    try:
-        return Pipeline(SETTINGS, object_detector=create(SETTINGS))
-    except ModelMissingError as exc:
-        require(False, str(exc))
-        raise
+    return with_models(lambda: Pipeline(SETTINGS, object_detector=create(SETTINGS)))
 
 
 def pose(yaw: float = N.yaw, pitch: float = N.pitch, roll: float = N.roll) -> HeadPose:

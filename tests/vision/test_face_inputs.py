@@ -13,23 +13,18 @@ import cv2
 import numpy as np
 import pytest
 
-from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.detectors.faces import BlazeFace
 from proctor.vision.detectors.landmarks import crop, roi_matrix, to_image
 from proctor.vision.litert import LiteModel
-from proctor.vision.models import FACE_MODELS, face_model_path
-from tests.conftest import require
+from proctor.vision.models import face_model_path
+from tests.conftest import require_face_models
 
 ReadImage = Callable[[str], bytes]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _models() -> None:
-    try:
-        for name in FACE_MODELS:
-            face_model_path(name)
-    except ModelMissingError as exc:
-        require(False, str(exc))
+    require_face_models()
 
 
 def _frame(evalset_image: ReadImage, name: str = "multi3_friends_bar.jpg") -> np.ndarray:

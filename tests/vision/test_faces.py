@@ -14,7 +14,6 @@ from proctor.evaluation.faces import (
     score_binary,
     score_face_counts,
 )
-from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.detectors.faces import (
     EYE_L,
     EYE_R,
@@ -25,19 +24,14 @@ from proctor.vision.detectors.faces import (
     weighted_nms,
 )
 from proctor.vision.detectors.landmarks import FaceLandmarker
-from proctor.vision.models import FACE_MODELS, face_model_path
-from tests.conftest import require
+from tests.conftest import require_face_models
 
 Image = Callable[[str], np.ndarray]
 
 
 @pytest.fixture(scope="module")
 def detector() -> FaceDetector:
-    try:
-        for name in FACE_MODELS:
-            face_model_path(name)
-    except ModelMissingError as exc:
-        require(False, str(exc))
+    require_face_models()
     return FaceDetector()
 
 

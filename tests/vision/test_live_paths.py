@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from proctor.config import Settings
-from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.pipeline import Pipeline
-from tests.conftest import require
+from tests.conftest import with_models
 from tests.vision.composites import background_face_frame
 
 pytestmark = pytest.mark.models
@@ -19,11 +18,7 @@ pytestmark = pytest.mark.models
 
 @pytest.fixture(scope="module")
 def pipeline() -> Pipeline:
-    try:
-        return Pipeline(Settings(object_model="none"))
-    except ModelMissingError as exc:
-        require(False, str(exc))
-        raise
+    return with_models(lambda: Pipeline(Settings(object_model="none")))
 
 
 def manifest(evalset: Path) -> list[str]:

@@ -11,12 +11,12 @@ import pytest
 
 from proctor.config import Settings
 from proctor.vision.attention import NeutralPose
-from proctor.vision.detectors.base import ModelMissingError, create
+from proctor.vision.detectors.base import create
 from proctor.vision.frames import FrameError
 from proctor.vision.pipeline import Pipeline
 from proctor.vision.types import OBJECT_LABELS
 from proctor.vision.video import sample_frames, video_info
-from tests.conftest import require
+from tests.conftest import with_models
 
 ReadImage = Callable[[str], bytes]
 
@@ -24,11 +24,7 @@ TIMINGS = {"decode", "face_detect", "mesh_iris", "objects", "total", "models"}
 
 
 def _pipeline(settings: Settings) -> Pipeline:
-    try:
-        return Pipeline(settings, object_detector=create(settings))
-    except ModelMissingError as exc:
-        require(False, str(exc))
-        raise
+    return with_models(lambda: Pipeline(settings, object_detector=create(settings)))
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,12 @@ import pytest
 
 from proctor.config import Settings
 from proctor.evaluation.faces import read_manifest
-from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.detectors.centernet import CenterNetDetector, max_pool3x3
 from proctor.vision.detectors.faces import FaceDetector, fuse_faces
 from proctor.vision.frames import decode_reduced
 from proctor.vision.models import OBJECT_MODELS
 from proctor.vision.pipeline import Pipeline
-from tests.conftest import require
+from tests.conftest import require, with_models
 
 ReadImage = Callable[[str], bytes]
 LIMITS = {"max_bytes": 10 * 1024 * 1024, "max_side": 4096}
@@ -36,11 +35,7 @@ def _jpeg(image: np.ndarray, width: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def faces_only() -> Pipeline:
-    try:
-        return Pipeline(Settings(object_model="none"))
-    except ModelMissingError as exc:
-        require(False, str(exc))
-        raise
+    return with_models(lambda: Pipeline(Settings(object_model="none")))
 
 
 def test_large_jpeg_decodes_reduced(evalset_image: ReadImage) -> None:
