@@ -1,4 +1,5 @@
-import { sendChatMessage, withMessage } from './chat-sender';
+import { signal } from '@angular/core';
+import { postChat, sendChatMessage, withMessage } from './chat-sender';
 import { Ack, ChatMessage } from './models';
 
 /** A socket whose first `failures` requests fail (offline or no ack), then acks with `ack`. */
@@ -76,5 +77,31 @@ describe('withMessage', () => {
   it('keeps every message stored without a client_id', () => {
     const list = withMessage([chat('hi', null)], chat('hi', null));
     expect(list).toHaveLength(2);
+  });
+});
+
+describe('postChat', () => {
+  it('adds the stored message to the chat once, even when the broadcast came first', async () => {
+    const socket = flakySocket(1);
+    const chat = signal<ChatMessage[]>([]);
+    expect(await postChat(socket, 's1', 'hello', chat, fast)).toBeNull();
+    expect(chat().map((m) => m.message)).toEqual(['hello']);
+    const broadcastFirst = signal<ChatMessage[]>([]);
+    const again = flakySocket(0);
+    const request = again.request;
+    again.request = async (event: string, payload: unknown) => {
+      const ack = await request(event, payload);
+      broadcastFirst.update((list) => withMessage(list, ack['message'] as ChatMessage));
+      return ack;
+    };
+    expect(await postChat(again, 's1', 'hi', broadcastFirst, fast)).toBeNull();
+    expect(broadcastFirst()).toHaveLength(1);
+  });
+
+  it('leaves the chat alone and says why when the message was not stored', async () => {
+    const chat = signal<ChatMessage[]>([]);
+    const problem = await postChat(flakySocket(0, { ok: false, error: 'no' }), 's1', 'x', chat, fast);
+    expect(problem).toBe('Message not sent: no');
+    expect(chat()).toEqual([]);
   });
 });

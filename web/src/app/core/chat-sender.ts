@@ -1,3 +1,4 @@
+import { WritableSignal } from '@angular/core';
 import { ChatMessage } from './models';
 import { newClientId } from './outbox';
 import { SocketService } from './socket';
@@ -53,4 +54,23 @@ export function withMessage(list: ChatMessage[], message: ChatMessage): ChatMess
     return list;
   }
   return [...list, message];
+}
+
+/**
+ * Sends ``message`` and adds it to ``chat`` once the server has it (the room's broadcast may add
+ * it too: it is shown once); resolves the error to show, or null.
+ */
+export async function postChat(
+  socket: Pick<SocketService, 'request'>,
+  sessionId: string,
+  message: string,
+  chat: WritableSignal<ChatMessage[]>,
+  retry: ChatRetry = CHAT_RETRY,
+): Promise<string | null> {
+  const sent = await sendChatMessage(socket, sessionId, message, retry);
+  const stored = sent.message;
+  if (stored) {
+    chat.update((list) => withMessage(list, stored));
+  }
+  return sent.error;
 }

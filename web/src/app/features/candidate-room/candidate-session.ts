@@ -10,7 +10,7 @@ import {
   PresenceMessage,
   SnapshotRequest,
 } from '../../core/models';
-import { sendChatMessage, withMessage } from '../../core/chat-sender';
+import { postChat, withMessage } from '../../core/chat-sender';
 import { OutboxItem, OutboxService, newClientId } from '../../core/outbox';
 import { RecorderService, claimPart, releasePart } from '../../core/recorder';
 import { SocketService } from '../../core/socket';
@@ -87,13 +87,9 @@ export class CandidateSession implements OnDestroy {
     if (!start) {
       return;
     }
-    const sent = await sendChatMessage(this.socket, start.sessionId, message);
-    if (sent.message) {
-      const stored = sent.message;
-      this.chat.update((list) => withMessage(list, stored));
-    }
-    if (sent.error) {
-      this.error.set(sent.error);
+    const problem = await postChat(this.socket, start.sessionId, message, this.chat);
+    if (problem) {
+      this.error.set(problem);
     }
   }
 

@@ -1,7 +1,7 @@
 import { Injectable, OnDestroy, computed, inject, signal } from '@angular/core';
 import { ApiService, describeError } from '../../core/api';
 import { saveBlob } from '../../core/blob-urls';
-import { sendChatMessage, withMessage } from '../../core/chat-sender';
+import { postChat, withMessage } from '../../core/chat-sender';
 import {
   Ack,
   ChatMessage,
@@ -109,13 +109,9 @@ export class InterviewerSession implements OnDestroy {
   }
 
   async sendChat(message: string): Promise<void> {
-    const sent = await sendChatMessage(this.socket, this.sessionId, message);
-    if (sent.message) {
-      const stored = sent.message;
-      this.chat.update((list) => withMessage(list, stored));
-    }
-    if (sent.error) {
-      this.error.set(sent.error);
+    const problem = await postChat(this.socket, this.sessionId, message, this.chat);
+    if (problem) {
+      this.error.set(problem);
     }
   }
 
