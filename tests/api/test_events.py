@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from tests.server_fixtures import bearer, start_session
+from tests.server_fixtures import LiveServer, bearer, start_session
 
 
 def test_log_stores_and_lists_events(http: httpx.Client) -> None:
@@ -110,28 +111,34 @@ def test_evidence_of_unknown_or_plain_event_is_404(http: httpx.Client) -> None:
     assert http.get(f"/sessions/{sid}/events/abc/evidence", headers=intv).status_code == 422
 
 
-def test_log_flood_is_limited_per_session_and_role(http: httpx.Client) -> None:
+def test_log_flood_is_limited_per_session_and_role(
+    start_server: Callable[..., LiveServer],
+) -> None:
     """Past the burst a flooding candidate gets 429 with a reason; nothing it had stored is lost,
-    and the interviewer of the same session and another session's candidate are still served."""
-    s, other = start_session(http, "Flood"), start_session(http, "Calm")
-    sid = s["session_id"]
+    and the interviewer of the same session and another session's candidate are still served.
+    The refill is slow (one token in 100 s) so a slow database cannot refill the bucket
+    between requests and make the count depend on timing."""
+    live = start_server(message_rate_per_s=0.01, message_burst=10)
+    with httpx.Client(base_url=live.url, timeout=30) as http:
+        s, other = start_session(http, "Flood"), start_session(http, "Calm")
+        sid = s["session_id"]
 
-    def log(session: dict[str, Any], token: str, n: int, type_: str = "focus_lost") -> int:
-        body = {"session_id": session["session_id"], "type": type_, "client_id": f"c{n}"}
-        return http.post("/log", json=body, headers=bearer(token)).status_code
+        def log(session: dict[str, Any], token: str, n: int, type_: str = "focus_lost") -> int:
+            body = {"session_id": session["session_id"], "type": type_, "client_id": f"c{n}"}
+            return http.post("/log", json=body, headers=bearer(token)).status_code
 
-    codes = [log(s, s["candidate_token"], n) for n in range(120)]
-    assert 201 in codes and 429 in codes
-    refused = http.post(
-        "/log",
-        json={"session_id": sid, "type": "focus_lost", "client_id": "late"},
-        headers=bearer(s["candidate_token"]),
-    )
-    assert refused.status_code == 429 and "slow down" in refused.json()["detail"]
-    assert log(s, s["interviewer_token"], 1000, "manual") == 201
-    assert log(other, other["candidate_token"], 0) == 201
-    stored = http.get(f"/sessions/{sid}/events", headers=bearer(s["interviewer_token"])).json()
-    assert len([e for e in stored if e["type"] == "focus_lost"]) == codes.count(201)
+        codes = [log(s, s["candidate_token"], n) for n in range(30)]
+        assert codes == [201] * 10 + [429] * 20
+        refused = http.post(
+            "/log",
+            json={"session_id": sid, "type": "focus_lost", "client_id": "late"},
+            headers=bearer(s["candidate_token"]),
+        )
+        assert refused.status_code == 429 and "slow down" in refused.json()["detail"]
+        assert log(s, s["interviewer_token"], 1000, "manual") == 201
+        assert log(other, other["candidate_token"], 0) == 201
+        stored = http.get(f"/sessions/{sid}/events", headers=bearer(s["interviewer_token"])).json()
+        assert len([e for e in stored if e["type"] == "focus_lost"]) == codes.count(201)
 
 
 def test_nul_characters_are_refused_with_a_reason(http: httpx.Client) -> None:
