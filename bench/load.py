@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import secrets
 import socket
 import subprocess
@@ -30,6 +29,7 @@ import httpx
 import psutil
 from tests.server_fixtures import pg_schema
 
+from bench import markdown
 from proctor.loadtest.frames import default_frames_dir, load_frames
 from proctor.loadtest.report import Report
 from proctor.loadtest.runner import LoadTest, run
@@ -254,21 +254,8 @@ def costs_text(
 
 
 def write_block(path: Path, name: str, body: str) -> None:
-    """Replace the block between ``<!-- {name}: begin -->`` and its end marker in the
-    ``## Load`` section (adding the block, or the section, when missing); the text around it is
-    kept."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
-    block = f"{begin}\n{body.strip()}\n{end}"
-    marked = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
-    section = re.compile(r"^## Load\n.*?(?=^## |\Z)", re.S | re.M)
-    if marked.search(text):
-        text = marked.sub(lambda _: block, text)
-    elif (found := section.search(text)) is not None:
-        text = text[: found.end()].rstrip() + "\n\n" + block + "\n\n" + text[found.end() :]
-    else:
-        text = text.rstrip() + "\n\n## Load\n\n" + block + "\n"
-    path.write_text(text.rstrip() + "\n")
+    """Replace the block ``name`` in the ``## Load`` section (both are added when missing)."""
+    markdown.write_block(path, "Load", name, body)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import socket
 import statistics
 import sys
@@ -27,6 +26,7 @@ import httpx
 import socketio
 import uvicorn
 
+from bench import markdown
 from proctor.api.reports import build_report_data
 from proctor.app import create_app
 from proctor.config import Settings
@@ -152,16 +152,8 @@ def bare_analysis_ms(settings: Settings, rounds: int = 3) -> list[float]:
 
 
 def write_section(path: Path, body: str) -> None:
-    """Replace (or add) the ``## Server`` section, leaving every other section as it is."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    section = "## Server\n\n" + body.strip() + "\n"
-    pattern = re.compile(r"^## Server\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(lambda _: section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + section
-    )
-    path.write_text(text.rstrip() + "\n")
+    """Replace this benchmark's block of the ``## Server`` section; notes around it stay."""
+    markdown.write_block(path, "Server", "bench/server_latency.py", body)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -29,6 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from bench import markdown
 from proctor.config import Settings
 from proctor.evaluation.machine import describe, load_average
 from proctor.vision.detectors.base import create
@@ -191,28 +191,12 @@ def table(configs: list[Config], memory: dict[tuple[str, int], float]) -> str:
     return "\n".join(lines)
 
 
-BEGIN = "<!-- bench/vision.py: begin -->"
-END = "<!-- bench/vision.py: end -->"
+BEGIN, END = markdown.markers("bench/vision.py")
 
 
 def write_section(path: Path, body: str) -> None:
-    """Replace the measured part of the ``## Vision`` section (between its marker lines), or
-    add the section; every other section, and notes around the markers, stay as they are."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    block = f"{BEGIN}\n{body.strip()}\n{END}"
-    pattern = re.compile(r"^## Vision\n.*?(?=^## |\Z)", re.S | re.M)
-    found = pattern.search(text)
-    if found is None:
-        text = text.rstrip() + "\n\n## Vision\n\n" + block + "\n"
-    else:
-        section = found.group(0)
-        if BEGIN in section and END in section:
-            head, rest = section.split(BEGIN, 1)
-            section = head + block + rest.split(END, 1)[1]
-        else:
-            section = "## Vision\n\n" + block + "\n\n"
-        text = text[: found.start()] + section + text[found.end() :]
-    path.write_text(text.rstrip() + "\n")
+    """Replace this benchmark's block of the ``## Vision`` section; notes around it stay."""
+    markdown.write_block(path, "Vision", "bench/vision.py", body)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -27,6 +26,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.conftest import EVALSET_DIR
 from tests.e2e.rooms import open_candidate
 from tests.e2e.support import CHROMIUM, chromium_args, make_clip, run_server
+
+from bench import markdown
 
 PHONE = EVALSET_DIR / "phones" / "images" / "phone_dev_005.jpg"
 EMPTY_ROOM = EVALSET_DIR / "images" / "noface_livingroom.jpg"
@@ -122,15 +123,8 @@ def summary(name: str, values: list[float], target_ms: float) -> str:
 
 
 def write_section(path: Path, body: str) -> None:
-    """Replace (or add) the ``## Web`` section, leaving every other section as it is."""
-    text = path.read_text() if path.exists() else "# Performance\n"
-    section = "## Web\n\n" + body.strip() + "\n"
-    pattern = re.compile(r"^## Web\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    path.write_text(text)
+    """Replace this benchmark's block of the ``## Web`` section; notes around it stay."""
+    markdown.write_block(path, "Web", "bench/web_latency.py", body)
 
 
 def main(argv: list[str] | None = None) -> int:

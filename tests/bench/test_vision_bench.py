@@ -34,12 +34,13 @@ def test_short_run_writes_the_vision_section(evalset: Path, tmp_path: Path) -> N
     require(model.is_file(), f"{model} is not installed: run `make models`")
     out = tmp_path / "PERFORMANCE.md"
     out.write_text(
-        "# Performance\n\n## Server\n\nserver numbers\n\n## Vision\n\nold\n\n## Web\n\nweb\n"
+        "# Performance\n\n## Server\n\nserver numbers\n\n## Vision\n\nnotes\n\n## Web\n\nweb\n"
     )
     assert vision.main(["--runs", "2", "--threads", "1", "--write", str(out)]) == 0
     text = out.read_text()
-    assert "server numbers" in text and "## Web\n\nweb" in text and "\nold\n" not in text
+    assert "server numbers" in text and "## Web\n\nweb" in text
     section = text.split("## Vision\n", 1)[1].split("\n## ", 1)[0]
+    assert section.startswith("\nnotes\n\n" + vision.BEGIN)  # hand-written notes stay
     assert "load average" in section and "cores" in section
     lines = {line.split(" | ")[0].lstrip("| "): line for line in section.splitlines()}
     for row in ROWS:
