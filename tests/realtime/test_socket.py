@@ -289,22 +289,23 @@ async def test_frame_flood_is_rate_limited_per_connection(
     """The refill is slow (one frame in 100 s) so the count cannot depend on how fast the
     machine answers: exactly the burst passes."""
     server = start_server(frame_rate_per_s=0.01, frame_burst=10)
-    http = httpx.Client(base_url=server.url, timeout=30)
-    s, _, flooder = await room(server, http, peers)
-    other = start_session(http, "Bob")
-    calm = await peers(server.url, other["candidate_token"])
-    assert (await calm.call("join", {"session_id": other["session_id"], "role": "candidate"}))["ok"]
-    frame = jpeg()
-    acks = [
-        await flooder.call("frame", {"session_id": s["session_id"], "image": frame})
-        for _ in range(40)
-    ]
-    assert [a["ok"] for a in acks] == [True] * 10 + [False] * 30
-    assert all(a["error"] == "rate limited" for a in acks[10:])
-    ack = await calm.call("frame", {"session_id": other["session_id"], "image": frame})
-    assert ack["ok"] is True
-    assert http.get("/healthz").status_code == 200
-    http.close()
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        s, _, flooder = await room(server, http, peers)
+        other = start_session(http, "Bob")
+        calm = await peers(server.url, other["candidate_token"])
+        assert (await calm.call("join", {"session_id": other["session_id"], "role": "candidate"}))[
+            "ok"
+        ]
+        frame = jpeg()
+        acks = [
+            await flooder.call("frame", {"session_id": s["session_id"], "image": frame})
+            for _ in range(40)
+        ]
+        assert [a["ok"] for a in acks] == [True] * 10 + [False] * 30
+        assert all(a["error"] == "rate limited" for a in acks[10:])
+        ack = await calm.call("frame", {"session_id": other["session_id"], "image": frame})
+        assert ack["ok"] is True
+        assert http.get("/healthz").status_code == 200
 
 
 async def test_session_end_reaches_the_room(
