@@ -19,6 +19,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from tests.conftest import read_bgr
 
 from proctor.config import Settings
 from proctor.evaluation.machine import describe
@@ -45,7 +46,7 @@ class StretchCenterNet(CenterNetDetector):
 
 def frames(count: int = 12) -> list[np.ndarray]:
     names = sorted((EVALSET / "images").glob("*.jpg"))[:count]
-    return [cv2.resize(cv2.imread(str(p)), (640, 480), interpolation=cv2.INTER_AREA) for p in names]
+    return [cv2.resize(read_bgr(p), (640, 480), interpolation=cv2.INTER_AREA) for p in names]
 
 
 def quantize_int8(src: Path, dst: Path, images: list[np.ndarray]) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from tests.conftest import read_bgr
 
 from bench import markdown
 from proctor.config import Settings
@@ -46,7 +47,7 @@ def frames(quality: int) -> list[bytes]:
     """Every evaluation image at 640x480, JPEG-encoded as the candidate's browser sends it."""
     out = []
     for path in sorted((EVALSET / "images").glob("*.jpg")):
-        image = cv2.resize(cv2.imread(str(path)), (640, 480), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(read_bgr(path), (640, 480), interpolation=cv2.INTER_AREA)
         ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
         if ok:
             out.append(data.tobytes())

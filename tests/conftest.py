@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import cv2
+import numpy as np
 import pytest
 
 from proctor.vision.detectors.base import ModelMissingError
@@ -23,6 +25,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EVALSET_DIR = Path(os.environ.get("PROCTOR_EVALSET", PROJECT_ROOT.parent / "shared" / "evalset"))
 SHARED_MODELS_DIR = EVALSET_DIR.parent / "models"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def read_bgr(path: Path) -> np.ndarray:
+    """An image file as OpenCV's BGR array; one it cannot read fails the test, by name."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert image is not None, f"cannot read {path}"
+    return image
+
+
+def decode_bgr(data: bytes) -> np.ndarray:
+    """Encoded image bytes as OpenCV's BGR array; undecodable bytes fail the test."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, "the bytes do not decode as an image"
+    return image
 
 
 def require(condition: bool, reason: str) -> None:

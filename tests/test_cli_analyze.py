@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ def analyze(*args: str | Path, objects: str = "none") -> subprocess.CompletedPro
     )
 
 
-def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
@@ -53,8 +54,8 @@ def test_images_as_json_lines(evalset: Path) -> None:
         assert isinstance(record["persons"], int) and record["objects"] == []
     first, second, third = records
     assert first["faces"] == 1 and first["looking_away"] is False
-    assert set(first["head_pose"]) == {"yaw", "pitch", "roll"}  # type: ignore[arg-type]
-    assert set(first["gaze"]) == {"horizontal", "vertical"}  # type: ignore[arg-type]
+    assert set(first["head_pose"]) == {"yaw", "pitch", "roll"}
+    assert set(first["gaze"]) == {"horizontal", "vertical"}
     assert second["faces"] == 0
     assert second["looking_away"] is None and second["head_pose"] is None
     assert third["looking_away"] is True
@@ -67,8 +68,8 @@ def test_objects_use_the_contract_labels(evalset: Path) -> None:
     require(result.returncode != 2, f"object model not installed: {result.stderr.strip()}")
     assert result.returncode == 0, result.stderr
     (record,) = lines(result)
-    assert record["persons"] >= 2  # type: ignore[operator]
-    for item in record["objects"]:  # type: ignore[attr-defined]
+    assert record["persons"] >= 2
+    for item in record["objects"]:
         assert item["label"] in CONTRACT_LABELS
         assert 0 < item["score"] <= 1 and len(item["box"]) == 4
 
@@ -127,4 +128,4 @@ def test_video_with_calibration_and_without_objects(evalset: Path) -> None:
     records = lines(result)
     assert len(records) == 8
     assert all(r["persons"] is None and r["objects"] is None for r in records)
-    assert all(r["looking_away"] is False for r in records if r["t"] < 2.4)  # type: ignore[operator]
+    assert all(r["looking_away"] is False for r in records if r["t"] < 2.4)

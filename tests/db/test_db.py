@@ -168,7 +168,8 @@ def test_open_vision_events_are_closed_at_session_end(engine: Engine) -> None:
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_servers_starting_together_upgrade_a_new_database_once(database_url: str) -> None:
     """Several nodes started at once on an empty PostgreSQL schema: none fails its upgrade."""
-    url = Settings(DATABASE_URL=database_url).resolved_database_url
+    by_alias: dict[str, Any] = {"DATABASE_URL": database_url}  # the variable's own name
+    url = Settings(**by_alias).resolved_database_url
     engines = [make_engine(url) for _ in range(3)]
     barrier = Barrier(len(engines))
 

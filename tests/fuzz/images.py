@@ -12,6 +12,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from tests.conftest import decode_bgr
+
 SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
@@ -81,7 +83,7 @@ def encode(image: np.ndarray, ext: str = ".jpg") -> bytes:
 
 
 def pil_jpeg(photo: bytes, **options: object) -> bytes:
-    image = Image.open(io.BytesIO(photo))
+    image: Image.Image = Image.open(io.BytesIO(photo))
     mode = options.pop("mode", None)
     if isinstance(mode, str):
         image = image.convert(mode)
@@ -92,7 +94,7 @@ def pil_jpeg(photo: bytes, **options: object) -> bytes:
 
 def hostile_jpegs(photo: bytes) -> dict[str, bytes]:
     """Named variants of ``photo`` (a real JPEG)."""
-    png = encode(cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR), ".png")
+    png = encode(decode_bgr(photo), ".png")
     tiny = encode(np.full((64, 64, 3), 100, np.uint8))
     return {
         "truncated_half": photo[: len(photo) // 2],

@@ -78,7 +78,7 @@ def fields(session_id: str, other_session_id: str) -> dict[str, st.SearchStrateg
 
 def valid(name: str, session_id: str, role: str) -> dict[str, Any]:
     """A payload the server accepts for message ``name`` from ``role``."""
-    return {
+    by_name: dict[str, dict[str, Any]] = {
         "join": {"session_id": session_id, "role": role, "name": "Ada"},
         "frame": {"session_id": session_id, "image": small_jpeg(), "ts": 1},
         "event": {"session_id": session_id, "type": "focus_lost", "detail": "tab"},
@@ -86,7 +86,8 @@ def valid(name: str, session_id: str, role: str) -> dict[str, Any]:
         "snapshot": {"session_id": session_id},
         "signal": {"session_id": session_id, "data": {"type": "offer", "sdp": "v=0"}},
         "calibrate": {"session_id": session_id},
-    }.get(name, {"session_id": session_id})
+    }
+    return by_name.get(name, {"session_id": session_id})
 
 
 def payloads(

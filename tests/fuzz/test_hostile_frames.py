@@ -78,8 +78,12 @@ async def test_hostile_jpegs_are_refused_or_analyzed_without_harm(
                 assert processed(live) == before, name
             else:
                 assert ack == {"ok": True, "accepted": True}, (name, ack)
+
                 # One at a time, so latest-frame-wins never skips one of them.
-                await until(lambda before=before: processed(live) > before)
+                def grew(seen: int = before) -> bool:
+                    return processed(live) > seen
+
+                await until(grew)
 
         # Snapshots carry the same check.
         asked = await interviewer.call("snapshot", {"session_id": sid})

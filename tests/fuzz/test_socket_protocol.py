@@ -28,9 +28,9 @@ class Raw:
             url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket", max_size=None
         )
         raw = cls(ws)
-        assert (await ws.recv()).startswith("0")
+        assert str(await ws.recv()).startswith("0")
         await ws.send("40" + json.dumps({"token": token}))
-        assert (await ws.recv()).startswith("40")
+        assert str(await ws.recv()).startswith("40")
         join = ["join", {"session_id": session_id, "role": "candidate"}]
         assert (await raw.call([f"4299{json.dumps(join)}"], 99))["ok"]
         return raw
@@ -77,7 +77,7 @@ async def test_broken_packets_get_an_error_ack_or_a_closed_connection(
     ack = await raw.call(["428[5,{}]"], 8)
     assert ack == {"ok": False, "error": "unknown message type: '5'"}
 
-    closing = {
+    closing: dict[str, list[str | bytes]] = {
         "placeholder pointing nowhere": [
             '451-["frame",{"image":{"_placeholder":true,"num":7}}]',
             b"\xff\xd8\xff",

@@ -16,6 +16,7 @@ from proctor.loadtest.clients import FrameCounts
 from proctor.loadtest.frames import FRAME_SIZE, load_frames
 from proctor.loadtest.report import Report, percentile
 from tests.cluster_fixtures import ServerProcess
+from tests.conftest import decode_bgr
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -78,13 +79,10 @@ def test_small_load_across_two_nodes(
 
 
 def test_frames_are_webcam_sized_and_alternate(evalset: Path) -> None:
-    import cv2
-    import numpy as np
-
     frames = load_frames(evalset / "images")
     period = frames.cycle()
     assert len(period) == 8 and period[0] in frames.face and period[-1] in frames.no_face
-    image = cv2.imdecode(np.frombuffer(period[0], np.uint8), cv2.IMREAD_COLOR)
+    image = decode_bgr(period[0])
     assert (image.shape[1], image.shape[0]) == FRAME_SIZE
 
 

@@ -75,7 +75,7 @@ def test_lookup_compares_digests_with_compare_digest(
         compared.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(repo.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)  # the module repo compares with
     s = start_session(http)
     token = s["candidate_token"]
     path = f"/sessions/{s['session_id']}/calibrate"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -45,7 +46,8 @@ def gaze(h: float = N.gaze_horizontal, v: float = N.gaze_vertical) -> Gaze:
 def reason(
     p: HeadPose | None, g: Gaze | None, kp: float | None = None, **settings: float
 ) -> str | None:
-    return away_reason(p, g, kp, N, Settings(object_model="none", **settings))
+    overrides: dict[str, Any] = {"object_model": "none", **settings}
+    return away_reason(p, g, kp, N, Settings(**overrides))
 
 
 def test_decision_rule() -> None:

@@ -128,7 +128,8 @@ def tf_resize(x: np.ndarray, size: tuple[int, int], align: bool, half: bool) -> 
     fy, fx = fy[:, None, None], fx[None, :, None]
     top = x[y0][:, x0] * (1 - fx) + x[y0][:, x1] * fx
     bottom = x[y1][:, x0] * (1 - fx) + x[y1][:, x1] * fx
-    return top * (1 - fy) + bottom * fy
+    resized: np.ndarray = top * (1 - fy) + bottom * fy
+    return resized
 
 
 def run_onnx(model_json: Path, output: str, x: np.ndarray) -> np.ndarray:

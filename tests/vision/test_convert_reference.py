@@ -26,7 +26,7 @@ from proctor.vision.convert.npm import is_installed
 from proctor.vision.detectors.centernet import decode
 from proctor.vision.detectors.common import iou_matrix, nms_per_class
 from proctor.vision.models import human_package_dir, npm_prefix, object_model_path
-from tests.conftest import require
+from tests.conftest import read_bgr, require
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -55,7 +55,8 @@ def tf_resize_bilinear(image: np.ndarray, height: int, width: int) -> np.ndarray
     img = image.astype(np.float64)
     top = img[y0][:, x0] * (1 - fx) + img[y0][:, x1] * fx
     bottom = img[y1][:, x0] * (1 - fx) + img[y1][:, x1] * fx
-    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+    resized: np.ndarray = (top * (1 - fy) + bottom * fy).astype(np.float32)
+    return resized
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def reference(evalset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     inputs, rgb = [], {}
     for rel in IMAGES:
         name = Path(rel).stem
-        image = cv2.cvtColor(cv2.imread(str(evalset / rel)), cv2.COLOR_BGR2RGB)
+        image = cv2.cvtColor(read_bgr(evalset / rel), cv2.COLOR_BGR2RGB)
         rgb[name] = image
         resized = tf_resize_bilinear(image, SIZE, SIZE)[np.newaxis]
         resized.tofile(work / f"{name}.in.f32")
@@ -121,9 +122,8 @@ def _run(model_bytes: bytes, tensor: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 @pytest.fixture(scope="module")
 def exact_model() -> bytes:
-    return build_centernet(
-        human_package_dir(Settings().models_dir), classes=None, fuse=False
-    ).SerializeToString()
+    model = build_centernet(human_package_dir(Settings().models_dir), classes=None, fuse=False)
+    return bytes(model.SerializeToString())
 
 
 def _input(result: dict[str, object], name: str) -> np.ndarray:

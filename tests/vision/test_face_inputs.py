@@ -17,7 +17,7 @@ from proctor.vision.detectors.faces import BlazeFace
 from proctor.vision.detectors.landmarks import crop, roi_matrix, to_image
 from proctor.vision.litert import LiteModel
 from proctor.vision.models import face_model_path
-from tests.conftest import require_face_models
+from tests.conftest import decode_bgr, require_face_models
 
 ReadImage = Callable[[str], bytes]
 
@@ -28,8 +28,7 @@ def _models() -> None:
 
 
 def _frame(evalset_image: ReadImage, name: str = "multi3_friends_bar.jpg") -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(evalset_image(name), np.uint8), cv2.IMREAD_COLOR)
-    return cv2.resize(image, (640, 480), interpolation=cv2.INTER_AREA)
+    return cv2.resize(decode_bgr(evalset_image(name)), (640, 480), interpolation=cv2.INTER_AREA)
 
 
 def _plain_run(model: LiteModel, bgr: np.ndarray, scale: float, offset: float) -> list[np.ndarray]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -24,7 +23,7 @@ from proctor.vision.detectors.faces import (
     weighted_nms,
 )
 from proctor.vision.detectors.landmarks import FaceLandmarker
-from tests.conftest import require_face_models
+from tests.conftest import read_bgr, require_face_models
 
 Image = Callable[[str], np.ndarray]
 
@@ -43,9 +42,7 @@ def landmarker(detector: FaceDetector) -> FaceLandmarker:
 @pytest.fixture(scope="module")
 def image(evalset: Path) -> Image:
     def load(name: str) -> np.ndarray:
-        result = cv2.imread(str(evalset / "images" / name))
-        assert result is not None, name
-        return result
+        return read_bgr(evalset / "images" / name)
 
     return load
 
@@ -73,8 +70,7 @@ def test_face_count(detector: FaceDetector, image: Image, name: str, count: int)
 def test_face_count_accuracy_on_the_evaluation_set(detector: FaceDetector, evalset: Path) -> None:
     rows = read_manifest(evalset)
     score = score_face_counts(
-        (r.file, r.faces, len(detector.detect(cv2.imread(str(evalset / "images" / r.file)))))
-        for r in rows
+        (r.file, r.faces, len(detector.detect(read_bgr(evalset / "images" / r.file)))) for r in rows
     )
     assert score.total == len(rows) == 42
     assert score.accuracy >= 0.90, score.errors

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from proctor.vision.frames import FrameError, decode_image, image_format
+from tests.conftest import read_bgr
 
 ReadImage = Callable[[str], bytes]
 
@@ -51,7 +52,7 @@ def _png(width: int, height: int) -> bytes:
 def test_evaluation_images_decode_like_opencv(evalset: Path, evalset_image: ReadImage) -> None:
     for path in sorted((evalset / "images").glob("*.jpg"))[:10]:
         image = decode_image(path.read_bytes(), **LIMITS)  # type: ignore[arg-type]
-        expected = cv2.imread(str(path))
+        expected = read_bgr(path)
         assert image.dtype == np.uint8
         assert image.shape == expected.shape
         assert np.array_equal(image, expected)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -13,16 +12,14 @@ from proctor.config import Settings
 from proctor.vision.detectors.base import ModelMissingError, ObjectDetector, available, create
 from proctor.vision.detectors.common import nms_per_class
 from proctor.vision.models import OBJECT_MODELS
-from tests.conftest import SHARED_MODELS_DIR, require
+from tests.conftest import SHARED_MODELS_DIR, read_bgr, require
 
 OBJECTS = {"cell_phone", "book", "laptop", "monitor"}
 YOLOX = SHARED_MODELS_DIR / "yolox_nano.onnx"
 
 
 def _image(evalset: Path, name: str) -> np.ndarray:
-    image = cv2.imread(str(evalset / "images" / name))
-    assert image is not None
-    return image
+    return read_bgr(evalset / "images" / name)
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +148,7 @@ def test_second_look_finds_a_held_up_phone(evalset: Path) -> None:
     """phone_dev_028: a phone held up in front of the face, missed by the full-frame pass."""
     settings = Settings(object_second_look=True)
     require((settings.models_dir / OBJECT_MODELS["centernet"].filename).is_file(), "make models")
-    image = cv2.imread(str(evalset / "phones" / "images" / "phone_dev_028.jpg"))
+    image = read_bgr(evalset / "phones" / "images" / "phone_dev_028.jpg")
     assert "cell_phone" not in _labels(create(Settings()), image)
     looked_twice = create(settings)
     phones = [d for d in looked_twice.detect(image) if d.label == "cell_phone"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -21,10 +22,10 @@ from proctor.vision.detectors.faces import FaceDetector, fuse_faces
 from proctor.vision.frames import decode_reduced
 from proctor.vision.models import OBJECT_MODELS
 from proctor.vision.pipeline import Pipeline
-from tests.conftest import require, with_models
+from tests.conftest import decode_bgr, read_bgr, require, with_models
 
 ReadImage = Callable[[str], bytes]
-LIMITS = {"max_bytes": 10 * 1024 * 1024, "max_side": 4096}
+LIMITS: dict[str, Any] = {"max_bytes": 10 * 1024 * 1024, "max_side": 4096}
 
 
 def _jpeg(image: np.ndarray, width: int) -> bytes:
@@ -39,7 +40,7 @@ def faces_only() -> Pipeline:
 
 
 def test_large_jpeg_decodes_reduced(evalset_image: ReadImage) -> None:
-    image = cv2.imdecode(np.frombuffer(evalset_image("multi3_friends_bar.jpg"), np.uint8), 1)
+    image = decode_bgr(evalset_image("multi3_friends_bar.jpg"))
     for width, decoded in ((640, 640), (1279, 1279), (1280, 640), (2560, 640)):
         out, size = decode_reduced(_jpeg(image, width), min_width=640, **LIMITS)
         assert out.shape[1] == decoded and size[0] == width
@@ -48,7 +49,7 @@ def test_large_jpeg_decodes_reduced(evalset_image: ReadImage) -> None:
 
 
 def test_reduced_decode_reports_file_pixels(faces_only: Pipeline, evalset_image: ReadImage) -> None:
-    image = cv2.imdecode(np.frombuffer(evalset_image("multi3_friends_bar.jpg"), np.uint8), 1)
+    image = decode_bgr(evalset_image("multi3_friends_bar.jpg"))
     base = faces_only.analyze_bytes(_jpeg(image, 640))
     for factor in (2, 4):
         obs = faces_only.analyze_bytes(_jpeg(image, 640 * factor))
@@ -65,7 +66,7 @@ def test_skipping_the_short_range_model_changes_no_face_count(
     detector: FaceDetector = faces_only.faces
     skipped = 0
     for row in read_manifest(evalset):
-        image = cv2.imread(str(evalset / "images" / row.file))
+        image = read_bgr(evalset / "images" / row.file)
         found = detector.detect(image)
         skipped += not detector.ran_short
         h, w = image.shape[:2]
@@ -107,7 +108,7 @@ def test_centernet_input_equals_the_plain_one(evalset_image: ReadImage) -> None:
     path = settings.models_dir / OBJECT_MODELS["centernet"].filename
     require(path.is_file(), f"{path} is not installed: run `make models`")
     detector = CenterNetDetector(path)
-    image = cv2.imdecode(np.frombuffer(evalset_image("multi3_friends_bar.jpg"), np.uint8), 1)
+    image = decode_bgr(evalset_image("multi3_friends_bar.jpg"))
     for frame in (cv2.resize(image, (640, 480)), image):  # no padding, then padding
         tensor, scale = detector.prepare(frame)
         h, w = frame.shape[:2]
