@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
+from proctor.db import recordings
 from tests.server_fixtures import LiveServer, bearer, start_session
 
 WEBM_A = b"\x1a\x45\xdf\xa3" + bytes(range(256)) * 300
@@ -222,3 +224,24 @@ def test_part_names_limits_and_access(start_server: Callable[..., LiveServer]) -
         assert http.delete(f"/sessions/{sid}", headers=bearer(intv)).status_code == 204
         files = live.ctx.storage.session_files(sid)
         assert files == {"evidence": [], "videos": [], "chunks": []}
+
+
+def test_concurrent_chunks_cannot_pass_the_limit_together(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    """Chunks sent at once each fit the room left before any of them is stored; together they
+    would pass the session's limit. The server keeps those that fit and refuses the rest."""
+    live = start_server(max_video_bytes=100_000)
+    with httpx.Client(base_url=live.url, timeout=60) as http:
+        s = start_session(http)
+        sid, cand = s["session_id"], s["candidate_token"]
+        chunk = WEBM_A[:30_000]
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(
+                pool.map(lambda i: put(http, sid, cand, "a", i, chunk).status_code, range(8))
+            )
+        assert sorted(codes) == [201] * 3 + [413] * 5, codes
+        with live.ctx.sessions() as db:
+            assert recordings.session_bytes(db, sid, but_chunk=("", -1)) == 90_000
+            assert len(recordings.pending(db, sid, "a")) == 3
+        assert len(live.ctx.storage.session_files(sid)["chunks"]) == 3

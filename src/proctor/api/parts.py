@@ -74,12 +74,24 @@ def plan_chunk(
     return ChunkPlan(room=ctx.settings.max_video_bytes - used, joined=row.chunks)
 
 
+def over_limit(ctx: AppContext) -> HTTPException:
+    limit = ctx.settings.max_video_bytes
+    return HTTPException(413, f"the session's recordings pass their limit ({limit} bytes)")
+
+
 def keep_chunk(ctx: AppContext, session_id: str, part: str, index: int, tmp: Path) -> list[int]:
-    """Move a received chunk into place; returns every index the server holds of the part."""
+    """Move a received chunk into place unless it would pass the session's limit (413, and
+    nothing stored changes); returns every index the server holds of the part."""
     size = tmp.stat().st_size
-    ctx.storage.put_chunk_file(session_id, part, index, tmp)
+    with ctx.recording_bytes:
+        with ctx.sessions() as db:
+            used = recordings.session_bytes(db, session_id, but_chunk=(part, index))
+        if used + size > ctx.settings.max_video_bytes:
+            raise over_limit(ctx)
+        ctx.storage.put_chunk_file(session_id, part, index, tmp)
+        with ctx.sessions() as db:
+            recordings.put_chunk(db, session_id, part, index, size)
     with ctx.sessions() as db:
-        recordings.put_chunk(db, session_id, part, index, size)
         row = recordings.get(db, session_id, part)
         joined = row.chunks if row is not None else 0
         return [

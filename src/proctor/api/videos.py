@@ -166,10 +166,11 @@ async def _put_chunk(
     plan = await anyio.to_thread.run_sync(
         lambda: parts.plan_chunk(ctx, session_id, part, index, started)
     )
-    # All of a session's recordings together have one limit: it bounds their sum.
+    # All of a session's recordings together have one limit: it bounds their sum. The room
+    # measured here bounds the body read; keep_chunk checks again as it stores the chunk.
     limit = ctx.settings.max_video_bytes
     if plan.room <= 0 and index >= plan.joined:
-        raise HTTPException(413, f"the session's recordings pass their limit ({limit} bytes)")
+        raise parts.over_limit(ctx)
     tmp = ctx.storage.new_upload_tmp()
     try:
         room = plan.room if index >= plan.joined else limit
