@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -147,3 +149,28 @@ async def test_the_same_chunk_at_once_is_kept_once(server: LiveServer, http: htt
     assert all(r.json()["received"] == [0] for r in answers)
     r = http.post(f"/sessions/{sid}/video/complete", json={"chunks": 1}, headers=cand)
     assert r.status_code == 201 and r.json()["size"] == len(WEBM)
+
+
+def test_whole_uploads_sent_at_once_cannot_pass_the_limit_together(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    """Four parts uploaded at once, each fitting the empty session's limit alone: one is kept."""
+    live = start_server(max_video_bytes=100_000)
+    with httpx.Client(base_url=live.url, timeout=60) as http:
+        s = start_session(http)
+
+        def send(part: int) -> int:
+            return http.post(
+                "/upload-video",
+                data={"session_id": s["session_id"], "part": f"p{part}"},
+                files={"file": ("rec.webm", WEBM[:60_000], "video/webm")},
+                headers=bearer(s["candidate_token"]),
+            ).status_code
+
+        with ThreadPoolExecutor(4) as pool:
+            codes = list(pool.map(send, range(4)))
+        assert sorted(codes) == [201] + [413] * 3, codes
+        listed = http.get(
+            f"/sessions/{s['session_id']}/videos", headers=bearer(s["interviewer_token"])
+        ).json()
+        assert [p["size"] for p in listed] == [60_000]

@@ -232,15 +232,18 @@ def store_upload(
     size = tmp.stat().st_size
     for _ in range(SWAP_ATTEMPTS):
         row = _new_part(ctx, session_id, part)
-        with ctx.sessions() as db:
-            used = recordings.session_bytes(
-                db, session_id, but_part_file=part, but_chunk=(part, -1)
-            )
-        if used + size > ctx.settings.max_video_bytes:
-            raise HTTPException(413, f"recording too large (limit {ctx.settings.max_video_bytes})")
-        target = ctx.storage.video_path(session_id, part, mime)
-        tmp.replace(target)
-        if _swap_in(ctx, row, target, chunks=0, size=size, mime=mime, drop_below=None):
+        with ctx.recording_bytes:  # checked and stored together, as chunks are
+            with ctx.sessions() as db:
+                used = recordings.session_bytes(
+                    db, session_id, but_part_file=part, but_chunk=(part, -1)
+                )
+            if used + size > ctx.settings.max_video_bytes:
+                limit = ctx.settings.max_video_bytes
+                raise HTTPException(413, f"recording too large (limit {limit})")
+            target = ctx.storage.video_path(session_id, part, mime)
+            tmp.replace(target)
+            swapped = _swap_in(ctx, row, target, chunks=0, size=size, mime=mime, drop_below=None)
+        if swapped:
             with ctx.sessions() as db:
                 done = recordings.get(db, session_id, part)
                 if done is not None:
