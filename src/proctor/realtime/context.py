@@ -52,8 +52,8 @@ class AppContext:
     live: LiveAnalysis = field(init=False)
     # REST event logging, per session and role, at the rate a socket connection may send events
     log_limiter: KeyedLimiter = field(init=False)
-    # Held while a recording chunk is checked against the session's byte limit and stored, so
-    # chunks arriving together cannot each fit the same room and pass the limit between them
+    # Held while a recording chunk or upload is checked against the session's byte limit and
+    # stored, so those arriving together cannot each fit the same room and pass it together
     recording_bytes: threading.Lock = field(default_factory=threading.Lock)
     ended: set[str] = field(default_factory=set)
     _status_checked: dict[str, float] = field(default_factory=dict)
