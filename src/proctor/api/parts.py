@@ -234,9 +234,7 @@ def store_upload(
         row = _new_part(ctx, session_id, part)
         with ctx.recording_bytes:  # checked and stored together, as chunks are
             with ctx.sessions() as db:
-                used = recordings.session_bytes(
-                    db, session_id, but_part_file=part, but_chunk=(part, -1)
-                )
+                used = recordings.session_bytes(db, session_id, but_part_file=part)
             if used + size > ctx.settings.max_video_bytes:
                 limit = ctx.settings.max_video_bytes
                 raise HTTPException(413, f"recording too large (limit {limit})")

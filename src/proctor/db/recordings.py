@@ -110,15 +110,20 @@ def drop_chunks(db: Session, session_id: str, part: str, below: int | None = Non
 
 
 def session_bytes(
-    db: Session, session_id: str, *, but_part_file: str | None = None, but_chunk: tuple[str, int]
+    db: Session,
+    session_id: str,
+    *,
+    but_part_file: str | None = None,
+    but_chunk: tuple[str, int] | None = None,
 ) -> int:
     """Bytes the session's recordings take: files and pending chunks, leaving out one chunk
-    about to be replaced (and one part's file, about to be replaced)."""
-    part, index = but_chunk
+    about to be replaced and one part's file about to be replaced, when given."""
     chunks = select(func.coalesce(func.sum(VideoChunkRow.size), 0)).where(
-        VideoChunkRow.session_id == session_id,
-        ~((VideoChunkRow.part == part) & (VideoChunkRow.index == index)),
+        VideoChunkRow.session_id == session_id
     )
+    if but_chunk is not None:
+        part, index = but_chunk
+        chunks = chunks.where(~((VideoChunkRow.part == part) & (VideoChunkRow.index == index)))
     files = select(func.coalesce(func.sum(RecordingRow.size), 0)).where(
         RecordingRow.session_id == session_id
     )
