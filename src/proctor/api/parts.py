@@ -84,6 +84,8 @@ def keep_chunk(ctx: AppContext, session_id: str, part: str, index: int, tmp: Pat
     nothing stored changes); returns every index the server holds of the part."""
     size = tmp.stat().st_size
     with ctx.recording_bytes:
+        # A read of its own: on SQLite a read transaction that then writes fails, rather than
+        # waits, when another connection wrote meanwhile.
         with ctx.sessions() as db:
             used = recordings.session_bytes(db, session_id, but_chunk=(part, index))
         if used + size > ctx.settings.max_video_bytes:
@@ -91,13 +93,12 @@ def keep_chunk(ctx: AppContext, session_id: str, part: str, index: int, tmp: Pat
         ctx.storage.put_chunk_file(session_id, part, index, tmp)
         with ctx.sessions() as db:
             recordings.put_chunk(db, session_id, part, index, size)
-    with ctx.sessions() as db:
-        row = recordings.get(db, session_id, part)
-        joined = row.chunks if row is not None else 0
-        return [
-            *range(joined),
-            *(i for i in recordings.pending(db, session_id, part) if i >= joined),
-        ]
+            row = recordings.get(db, session_id, part)
+            joined = row.chunks if row is not None else 0
+            return [
+                *range(joined),
+                *(i for i in recordings.pending(db, session_id, part) if i >= joined),
+            ]
 
 
 def complete(
