@@ -293,9 +293,8 @@ async def test_frame_flood_is_rate_limited_per_connection(
         s, _, flooder = await room(server, http, peers)
         other = start_session(http, "Bob")
         calm = await peers(server.url, other["candidate_token"])
-        assert (await calm.call("join", {"session_id": other["session_id"], "role": "candidate"}))[
-            "ok"
-        ]
+        joined = await calm.call("join", {"session_id": other["session_id"], "role": "candidate"})
+        assert joined["ok"], joined
         frame = jpeg()
         acks = [
             await flooder.call("frame", {"session_id": s["session_id"], "image": frame})
