@@ -9,8 +9,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from proctor.alerts.config import (
+    DEFAULT_ALERT_EVENTS,
+    AlertRule,
+    parse_alert_events,
+    parse_url_list,
+)
 
 DEFAULT_SCORE_WEIGHTS: dict[str, float] = {
     "no_face_detected": 5.0,
@@ -117,6 +124,28 @@ class Settings(BaseSettings):
     # What the candidate is told (event types); the default lets them fix a hidden face
     candidate_notices: list[str] = Field(default_factory=lambda: ["no_face_detected"])
 
+    # Alerts (docs/ALERTS.md): Apprise URLs every critical event goes to, the schemes a session
+    # may bring its own URLs in, which events are critical, and the signed webhook
+    alert_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    alert_schemes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["mailto", "mailtos"]
+    )
+    alert_events: Annotated[dict[str, AlertRule], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_ALERT_EVENTS)
+    )
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    # At most this many alerts per session and channel in a minute; the rest go in one digest
+    alert_max_per_minute: int = Field(default=5, ge=1, le=1000)
+    # Retries: the first after alert_retry_seconds, each next one twice as late (up to the max)
+    alert_max_attempts: int = Field(default=8, ge=1, le=100)
+    alert_retry_seconds: float = Field(default=5.0, gt=0, le=3600)
+    alert_retry_max_seconds: float = Field(default=600.0, gt=0, le=86_400)
+    alert_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    alert_poll_seconds: float = Field(default=1.0, gt=0, le=600)
+    # Whether this node sends alerts from the outbox (every node writes them)
+    alert_sender: bool = True
+
     # Browser settings served by /client-config
     # ICE servers (STUN/TURN) for WebRTC; none by default: host candidates suffice on one network
     ice_servers: list[dict[str, str | list[str]]] = Field(default_factory=list)
@@ -145,6 +174,29 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"object thresholds must be in (0, 1]: {bad}")
         return value
+
+    @field_validator("alert_urls", "alert_schemes", mode="before")
+    @classmethod
+    def _url_list(cls, value: Any) -> Any:
+        return parse_url_list(value)
+
+    @field_validator("alert_schemes")
+    @classmethod
+    def _lower_schemes(cls, value: list[str]) -> list[str]:
+        return [v.lower().removesuffix("://") for v in value]
+
+    @field_validator("alert_events", mode="before")
+    @classmethod
+    def _alert_events(cls, value: Any) -> Any:
+        return parse_alert_events(value)
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "PROCTOR_WEBHOOK_URL needs PROCTOR_WEBHOOK_SECRET (it signs each post)"
+            )
+        return self
 
     @field_validator("cors_origins", mode="before")
     @classmethod

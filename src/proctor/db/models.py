@@ -150,3 +150,43 @@ class VideoChunkRow(Base):
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AlertRow(Base):
+    """One alert to send to one channel: written with its event, sent by the alert worker.
+
+    ``channel`` names where it goes without holding the address (which may carry a password):
+    ``webhook``, or ``operator:``/``session:`` and a hash of the Apprise URL. One row per event
+    and channel, so an event is never alerted twice to the same place.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel", name="uq_alerts_event_channel"),
+        Index("ix_alerts_due", "status", "next_attempt_at"),
+        Index("ix_alerts_session", "session_id", "channel", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("sessions.session_id", ondelete="CASCADE")
+    )
+    # None for a digest (it stands for the held alerts that point to it)
+    event_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=True
+    )
+    channel: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16), default="event")  # event | digest
+    # pending → sending → sent | failed; held (over the rate limit) → digested; skipped
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who holds a row being sent, and until when (a node that died lets go when it expires)
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    digest_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What the alert says, fixed when it was written (candidate, event, link, evidence file)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -18,7 +19,15 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from proctor.db.models import ChatRow, EventRow, RecordingRow, SessionRow, VideoChunkRow, utcnow
+from proctor.db.models import (
+    AlertRow,
+    ChatRow,
+    EventRow,
+    RecordingRow,
+    SessionRow,
+    VideoChunkRow,
+    utcnow,
+)
 
 Role = Literal["interviewer", "candidate"]
 ROLES: tuple[Role, ...] = ("interviewer", "candidate")
@@ -124,8 +133,12 @@ def add_event(
     confidence: float | None = None,
     evidence_path: str | None = None,
     client_id: str | None = None,
+    then: Callable[[Session, EventRow], object] | None = None,
 ) -> tuple[EventRow, bool]:
-    """Store an event; with a ``client_id`` already stored, return that one and False."""
+    """Store an event; with a ``client_id`` already stored, return that one and False.
+
+    ``then`` runs in the same transaction, once the new row has its id (the alerts outbox
+    writes its rows there, so an event is never stored without them)."""
     row = EventRow(
         session_id=session_id,
         role=role,
@@ -138,18 +151,23 @@ def add_event(
         evidence_path=evidence_path,
         client_id=client_id,
     )
-    return _store_once(db, row)
+    return _store_once(db, row, then)
 
 
-def _store_once(db: Session, row: Keyed) -> tuple[Keyed, bool]:
+def _store_once(
+    db: Session, row: Keyed, then: Callable[[Session, Keyed], object] | None = None
+) -> tuple[Keyed, bool]:
     """Insert ``row``, or, when its ``client_id`` is already stored for its session (a resend),
-    return the stored row and False."""
+    return the stored row and False. ``then`` runs before the commit, after a flush."""
     if row.client_id is not None:
         existing = _by_client_id(db, row)
         if existing is not None:
             return existing, False
     db.add(row)
     try:
+        if then is not None:
+            db.flush()
+            then(db, row)
         db.commit()
     except IntegrityError:
         # The same client_id arrived twice at once: the other insert won.
@@ -282,7 +300,7 @@ def row_counts(db: Session, session_id: str) -> dict[str, int]:
 def delete_session(db: Session, session_id: str) -> bool:
     """Delete the session and its rows (children first, whatever the foreign keys do);
     False when it was already gone."""
-    for model in (VideoChunkRow, RecordingRow, ChatRow, EventRow):
+    for model in (AlertRow, VideoChunkRow, RecordingRow, ChatRow, EventRow):
         db.execute(delete(model).where(model.session_id == session_id))
     gone = db.execute(delete(SessionRow).where(SessionRow.session_id == session_id))
     db.commit()

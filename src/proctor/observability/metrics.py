@@ -87,6 +87,24 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.alerts_sent = Counter(
+            "proctor_alerts_sent",
+            "Alerts delivered, by channel (operator, session, webhook).",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.alerts_retried = Counter(
+            "proctor_alerts_retried",
+            "Alert sends that failed and will be tried again, by channel.",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.alerts_failed = Counter(
+            "proctor_alerts_failed",
+            "Alerts given up after their last attempt, by channel.",
+            ["channel"],
+            registry=self.registry,
+        )
         self.loop_lag = Histogram(
             "proctor_event_loop_lag_seconds",
             f"How late a {LOOP_PROBE_SECONDS} s sleep on the event loop wakes up.",

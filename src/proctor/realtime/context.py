@@ -16,6 +16,7 @@ import socketio
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from proctor.alerts.worker import AlertWorker
 from proctor.api.views import iso, session_json
 from proctor.config import Settings
 from proctor.db import repo
@@ -50,6 +51,7 @@ class AppContext:
     recorder: Recorder = field(init=False)
     pool: AnalysisPool = field(init=False)
     live: LiveAnalysis = field(init=False)
+    alerts: AlertWorker = field(init=False)
     # REST event logging, per session and role, at the rate a socket connection may send events
     log_limiter: KeyedLimiter = field(init=False)
     # Held while a recording chunk or upload is checked against the session's byte limit and
@@ -72,6 +74,10 @@ class AppContext:
         self.recorder = Recorder(self.settings, self.sessions, self.storage, self.hub, self.metrics)
         self.pool = AnalysisPool(self.settings)
         self.live = LiveAnalysis(self.settings, self.pool, self.recorder, self.metrics)
+        self.alerts = AlertWorker(
+            self.settings, self.sessions, self.node_id, self.metrics, self.storage.root
+        )
+        self.recorder.alerts_written = self.alerts.wake
         s = self.settings
         self.log_limiter = KeyedLimiter(s.message_rate_per_s, s.message_burst)
         self.cluster.on_control = self._on_control
@@ -86,6 +92,7 @@ class AppContext:
         await anyio.to_thread.run_sync(upgrade, self.engine)
         await self.cluster.start()
         self._background.append(asyncio.create_task(self.metrics.watch_event_loop()))
+        await self.alerts.start()
         await self.pool.start()
         log.info(
             "node %s ready: %d analysis workers, redis %s",
@@ -96,6 +103,7 @@ class AppContext:
 
     async def stop(self) -> None:
         await self.live.shutdown()
+        await self.alerts.stop()
         for task in self._background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
+from proctor.alerts import outbox
 from proctor.api.views import event_json, score_json
 from proctor.config import Settings
 from proctor.db import repo
+from proctor.db.models import EventRow
 from proctor.observability.metrics import Metrics
 from proctor.realtime.hub import Hub
 from proctor.storage import Storage, make_thumbnail
@@ -44,6 +47,8 @@ class Recorder:
         self.storage = storage
         self.hub = hub
         self.metrics = metrics or Metrics()
+        # Called (on the event loop) after an event was stored with alerts to send
+        self.alerts_written: Callable[[], None] | None = None
 
     async def record(
         self,
@@ -66,6 +71,12 @@ class Recorder:
         Returns once the event is stored (callers acknowledge then), even if emitting fails.
         """
 
+        alerts = 0
+
+        def queue_alerts(db: Session, row: EventRow) -> None:
+            nonlocal alerts
+            alerts = outbox.enqueue(db, row, self.settings)
+
         def store() -> tuple[dict[str, Any], bool]:
             evidence = None
             if evidence_jpeg is not None:
@@ -85,10 +96,13 @@ class Recorder:
                     confidence=confidence,
                     evidence_path=evidence,
                     client_id=client_id,
+                    then=queue_alerts,
                 )
                 return event_json(row), created
 
         event, created = await anyio.to_thread.run_sync(store)
+        if alerts and self.alerts_written is not None:
+            self.alerts_written()
         if not created:
             # A resend after a lost ack: the first emit may have died with its node.
             # Interviewers keep one event per id, so announcing it again is harmless.

@@ -1,0 +1,1 @@
+"""Real-time alerts for critical events: an outbox written with each event, sent by a worker."""
