@@ -13,9 +13,12 @@ import pytest
 
 from tests.conftest import require, require_face_models
 
-FIELDS = {
+CONTRACT_FIELDS = {
     "source", "frame", "t", "faces", "looking_away", "head_pose", "gaze", "persons", "objects"
 }  # fmt: skip
+FIELDS = CONTRACT_FIELDS | {"away_reason", "calibrated"}
+GAZE_FIELDS = {"horizontal", "vertical", "horizontal_deg", "vertical_deg", "from_neutral_deg"}
+CLIPS = "videos/webcam_gaze_center_{}.mp4"
 CONTRACT_LABELS = {"cell_phone", "book", "laptop", "monitor"}
 
 
@@ -55,10 +58,12 @@ def test_images_as_json_lines(evalset: Path) -> None:
     first, second, third = records
     assert first["faces"] == 1 and first["looking_away"] is False
     assert set(first["head_pose"]) == {"yaw", "pitch", "roll"}
-    assert set(first["gaze"]) == {"horizontal", "vertical"}
+    assert set(first["gaze"]) == GAZE_FIELDS
+    assert first["away_reason"] is None and first["calibrated"] is False  # a still image
     assert second["faces"] == 0
     assert second["looking_away"] is None and second["head_pose"] is None
-    assert third["looking_away"] is True
+    assert second["away_reason"] is None
+    assert third["looking_away"] is True and third["away_reason"] == "head_turned"
 
 
 def test_objects_use_the_contract_labels(evalset: Path) -> None:
@@ -121,11 +126,60 @@ def test_bad_arguments() -> None:
     assert analyze().returncode == 2  # argparse: a PATH is required
 
 
-def test_video_with_calibration_and_without_objects(evalset: Path) -> None:
+def test_video_calibrated_by_default_and_without_objects(evalset: Path) -> None:
     video = evalset / "videos" / "webcam_woman_thumbsup.mp4"
-    result = analyze(video, "--json", "--calibrate", "--objects-every", "0")
+    result = analyze(video, "--json", "--objects-every", "0")
     assert result.returncode == 0, result.stderr
     records = lines(result)
     assert len(records) == 8
     assert all(r["persons"] is None and r["objects"] is None for r in records)
     assert all(r["looking_away"] is False for r in records if r["t"] < 2.4)
+    assert all(r["calibrated"] for r in records)  # the first frames too: judged once it is known
+
+
+def glance_shares(records: list[dict[str, Any]]) -> tuple[float, float]:
+    """Looking-away shares of the glance frames (5-10 s) and of the centre frames."""
+    glance = [r["looking_away"] for r in records if 5.0 <= r["t"] < 10.0]
+    centre = [r["looking_away"] for r in records if not 5.0 <= r["t"] < 10.0]
+    return sum(glance) / len(glance), sum(centre) / len(centre)
+
+
+def test_eyes_only_glance_is_caught_against_the_calibrated_neutral(evalset: Path) -> None:
+    result = analyze(evalset / CLIPS.format("right_center"), "--json", "--fps", "4")
+    assert result.returncode == 0, result.stderr
+    records = lines(result)
+    assert all(set(r) == FIELDS and r["calibrated"] for r in records)
+    glance, centre = glance_shares(records)
+    assert glance >= 0.8 and centre <= 0.1, (glance, centre)
+    # The eyes turn, the head does not: every flagged glance frame says so.
+    flagged = [r for r in records if 5.0 <= r["t"] < 10.0 and r["looking_away"]]
+    assert {r["away_reason"] for r in flagged} == {"eyes_away"}
+    for r in flagged:
+        assert r["gaze"]["from_neutral_deg"]["horizontal"] > 10.0
+        assert abs(r["head_pose"]["yaw"]) < 10.0
+    # The gaze of the centre frames before the glance sits near the neutral, in degrees.
+    early = [r["gaze"]["from_neutral_deg"] for r in records if r["t"] < 5.0]
+    assert all(abs(g["horizontal"]) < 5.0 and abs(g["vertical"]) < 5.0 for g in early)
+
+
+def test_eyes_on_the_camera_throughout_raise_almost_nothing(evalset: Path) -> None:
+    result = analyze(evalset / CLIPS.format("focus"), "--json", "--fps", "4")
+    assert result.returncode == 0, result.stderr
+    records = lines(result)
+    away = sum(r["looking_away"] for r in records) / len(records)
+    assert away <= 0.05, away
+
+
+def test_no_calibrate_judges_against_the_default_neutral(evalset: Path) -> None:
+    clip = evalset / CLIPS.format("right_center")
+    result = analyze(clip, "--json", "--fps", "2", "--no-calibrate")
+    assert result.returncode == 0, result.stderr
+    plain = lines(result)
+    calibrated = lines(analyze(clip, "--json", "--fps", "2"))
+    assert [r["t"] for r in plain] == [r["t"] for r in calibrated]
+    assert not any(r["calibrated"] for r in plain) and all(r["calibrated"] for r in calibrated)
+    # Same readings; only the offsets from the neutral differ.
+    assert [r["gaze"]["horizontal_deg"] for r in plain] == [
+        r["gaze"]["horizontal_deg"] for r in calibrated
+    ]
+    assert plain[0]["gaze"]["from_neutral_deg"] != calibrated[0]["gaze"]["from_neutral_deg"]

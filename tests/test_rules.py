@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from proctor.config import Settings
+from proctor.realtime.live import Calibration
 from proctor.rules import RuleConfig, SessionRules, Transition
+from proctor.vision.detectors.base import create
+from proctor.vision.pipeline import Pipeline
 from proctor.vision.types import Detection, Face, Observation
+from proctor.vision.video import sample_frames
+from tests.conftest import with_models
 
 FACE = Face(box=(100, 100, 300, 340), score=0.9)
 SMALL_FACE = Face(box=(500, 50, 540, 95), score=0.7)
@@ -14,6 +22,7 @@ def obs(
     away: bool = False,
     objects: list[tuple[str, float]] | None = None,
     persons: int | None = None,
+    reason: str | None = None,
 ) -> Observation:
     ran = objects is not None or persons is not None
     dets = [Detection(label, score, (0, 0, 10, 10)) for label, score in objects or []]
@@ -23,6 +32,7 @@ def obs(
         height=480,
         faces=[FACE, SMALL_FACE, SMALL_FACE][:faces],
         looking_away=away if faces else None,
+        away_reason=(reason or "eyes_away") if away and faces else None,
         persons=persons or 0,
         objects=dets,
         objects_ran=ran,
@@ -145,3 +155,41 @@ def test_a_steady_weak_object_never_starts_an_event_but_sustains_one() -> None:
     out = run(rules, frames)
     assert [(x.kind, x.detail, x.at) for x in out] == [("start", "cell_phone", 0.0)]
     assert rules.active == ["object_detected:cell_phone"]
+
+
+def test_the_looking_away_event_says_why() -> None:
+    reasons = ["eyes_away", "head_turned", "eyes_away", "head_turned", "head_turned"]
+    frames = [(t / 2, obs(away=True, reason=r)) for t, r in enumerate(reasons)]
+    frames += [(float(t), obs()) for t in range(3, 7)]
+    out = run(SessionRules(), frames)
+    # The reason seen most up to the start (at 1 s, the third frame) stays the event's detail
+    # to its end: one event, whatever the later frames say.
+    assert [(x.kind, x.at, x.detail) for x in out] == [
+        ("start", 0.0, "eyes away"),
+        ("end", 3.0, "eyes away"),
+    ]
+    rules = SessionRules()
+    run(rules, [(0.0, obs(away=True, reason="head_down")), (1.0, obs(away=True))])
+    assert rules.active == ["looking_away:head down"]
+
+
+def test_real_clip_through_live_calibration_and_rules(evalset: Path) -> None:
+    """An eyes-only glance (about 6-10 s of a real selfie clip) in the live path: calibration on
+    the first seconds, then one looking-away event whose detail says the eyes moved."""
+    clip = evalset / "videos" / "webcam_gaze_center_right_center.mp4"
+    settings = Settings(object_model="none")
+    pipeline = with_models(lambda: Pipeline(settings, object_detector=create(settings)))
+    calibration, rules = Calibration(settings), SessionRules(RuleConfig.from_settings(settings))
+    out: list[Transition] = []
+    for frame in sample_frames(clip, 2.0):
+        o = pipeline.analyze_image(frame.image, neutral=calibration.neutral, run_objects=False)
+        calibrating = calibration.observe(o, frame.t)
+        out += rules.observe(o, frame.t, calibrating=calibrating)
+    out += rules.finish(15.0)
+    assert calibration.neutral is not None and calibration.neutral.calibrated
+    assert [(x.kind, x.type, x.detail) for x in out] == [
+        ("start", "looking_away", "eyes away"),
+        ("end", "looking_away", "eyes away"),
+    ]
+    start, end = out[0].at, out[1].at
+    assert 5.0 <= start <= 7.0 and 9.5 <= end <= 11.0, (start, end)

@@ -8,11 +8,14 @@ glitch is not an event), and ends it only after ``clear_seconds`` without it (hy
 object detector ran; one frame at ``strong_score`` or more is enough on its own, and an object
 event needs at least one frame at ``confirm_score`` (two thresholds: the detector's low one keeps
 an event going, the higher one starts it, so a steady weak false positive never becomes an event).
+A looking-away event's detail says why, in words: the reason (``Observation.away_reason``) seen
+most often between the condition's first frame and the event's start ("eyes away", "head
+turned", "head down", "head up", "eyes down", "eyes up", "face hidden").
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -83,16 +86,26 @@ class _Tracker:
     first_clear: float | None = None
     clear_count: int = 0
     best_score: float | None = None
+    reasons: Counter[str] = field(default_factory=Counter)
+    event_detail: str = ""  # the open event's detail (its reason, when there is one)
 
     def __post_init__(self) -> None:
         self.history = deque(maxlen=self.window)
+        self.event_detail = self.detail
 
     def update(
-        self, value: bool, t: float, score: float | None, cfg: RuleConfig
+        self,
+        value: bool,
+        t: float,
+        score: float | None,
+        cfg: RuleConfig,
+        reason: str | None = None,
     ) -> Transition | None:
         self.history.append(value)
         if value:
             self.last_true, self.first_clear, self.clear_count = t, None, 0
+            if reason is not None and not self.active:
+                self.reasons[reason] += 1
             if score is not None:
                 self.best_score = score if self.best_score is None else max(self.best_score, score)
             if self.streak_start is None:
@@ -121,30 +134,35 @@ class _Tracker:
             return None
         self.active = True
         confidence = None if self.best_score is None else round(self.best_score, 3)
-        return Transition("start", self.type, self.detail, self.streak_start, confidence)
+        if self.reasons:
+            self.event_detail = self.reasons.most_common(1)[0][0].replace("_", " ")
+        return Transition("start", self.type, self.event_detail, self.streak_start, confidence)
 
     def _maybe_end(self, t: float, cfg: RuleConfig) -> Transition | None:
         if self.first_clear is None or self.last_true is None:
             return None
         if self.clear_count < self.clear_frames or t - self.last_true < cfg.clear_seconds:
             return None
-        ended = self.first_clear
+        ended, detail = self.first_clear, self.event_detail
         self._reset()
-        return Transition("end", self.type, self.detail, ended)
+        return Transition("end", self.type, detail, ended)
 
     def close(self, t: float) -> Transition | None:
         if not self.active:
             self._reset()
             return None
         ended = self.first_clear if self.first_clear is not None else t
+        detail = self.event_detail
         self._reset()
-        return Transition("end", self.type, self.detail, ended)
+        return Transition("end", self.type, detail, ended)
 
     def _reset(self) -> None:
         self.history.clear()
         self.active = False
         self.streak_start = self.last_true = self.first_clear = self.best_score = None
         self.clear_count = 0
+        self.reasons.clear()
+        self.event_detail = self.detail
 
 
 class SessionRules:
@@ -176,7 +194,7 @@ class SessionRules:
     def active(self) -> list[str]:
         """Keys (``type:detail``) of the events open now."""
         trackers = [*self._faces.values(), *self._objects.values()]
-        return [f"{t.type}:{t.detail}" for t in trackers if t.active]
+        return [f"{t.type}:{t.event_detail}" for t in trackers if t.active]
 
     def observe(self, obs: Observation, t: float, *, calibrating: bool = False) -> list[Transition]:
         """Transitions caused by the frame seen at ``t`` (seconds, any monotonic origin).
@@ -192,7 +210,8 @@ class SessionRules:
         )
         if not calibrating:
             away = faces >= 1 and obs.looking_away is True
-            self._step(out, self._faces[LOOKING_AWAY], away, t, None)
+            reason = obs.away_reason if away else None
+            self._step(out, self._faces[LOOKING_AWAY], away, t, None, reason)
         if obs.objects_ran:
             out += self.observe_objects(obs, t)
         return out
@@ -228,7 +247,8 @@ class SessionRules:
         value: bool,
         t: float,
         score: float | None,
+        reason: str | None = None,
     ) -> None:
-        transition = tracker.update(value, t, score, self.config)
+        transition = tracker.update(value, t, score, self.config, reason)
         if transition is not None:
             out.append(transition)

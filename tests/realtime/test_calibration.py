@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from proctor.config import Settings
 from proctor.realtime.live import Calibration
 from proctor.vision.types import Face, Gaze, HeadPose, Observation
+
+
+def calibration(seconds: float) -> Calibration:
+    return Calibration(Settings(calibration_seconds=seconds))
 
 
 def seen(yaw: float, pitch: float, faces: int = 1) -> Observation:
@@ -12,7 +17,7 @@ def seen(yaw: float, pitch: float, faces: int = 1) -> Observation:
 
 
 def test_first_seconds_of_one_face_frames_set_the_neutral_pose() -> None:
-    cal = Calibration(seconds=5)
+    cal = calibration(5)
     for t in range(5):
         assert cal.observe(seen(10.0, -5.0), float(t)) is True
         assert cal.neutral is None
@@ -22,14 +27,14 @@ def test_first_seconds_of_one_face_frames_set_the_neutral_pose() -> None:
 
 
 def test_frames_without_exactly_one_face_do_not_count() -> None:
-    cal = Calibration(seconds=2)
+    cal = calibration(2)
     for t in range(10):
         cal.observe(seen(0.0, 0.0, faces=2 if t % 2 else 0), float(t))
     assert cal.neutral is None
 
 
 def test_restart_calibrates_again() -> None:
-    cal = Calibration(seconds=2)
+    cal = calibration(2)
     for t in range(8):
         cal.observe(seen(0.0, -12.0), float(t))
     assert cal.neutral is not None
@@ -41,11 +46,23 @@ def test_restart_calibrates_again() -> None:
 
 
 def test_it_gives_up_when_no_usable_face_shows() -> None:
-    cal = Calibration(seconds=5)
+    cal = calibration(5)
     assert cal.observe(seen(0.0, 0.0, faces=0), 0.0) is True
     assert cal.observe(seen(0.0, 0.0, faces=0), 26.0) is False  # past 3 x 5 s + 10 s
     assert cal.neutral is None
 
 
 def test_zero_seconds_means_no_calibration() -> None:
-    assert Calibration(seconds=0).observe(seen(0.0, 0.0), 0.0) is False
+    assert calibration(0).observe(seen(0.0, 0.0), 0.0) is False
+
+
+def test_turned_heads_give_no_sample() -> None:
+    cal = calibration(2)
+    for t in range(6):
+        cal.observe(seen(60.0, -10.0), float(t))  # facing a second screen
+    assert cal.neutral is None
+    for t in range(6, 12):
+        cal.observe(seen(4.0, -10.0), float(t))
+    assert cal.neutral is not None and abs(cal.neutral.yaw - 4.0) < 0.01
+    assert cal.neutral.calibrated
+    assert abs(cal.neutral.gaze_vertical - 0.3) < 0.01  # the gaze is calibrated too

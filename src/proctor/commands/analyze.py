@@ -3,6 +3,15 @@
 With ``--json`` each analyzed frame is one JSON object on its own line (the CLI contract);
 otherwise one readable line per frame. Unreadable inputs are reported on stderr and skipped;
 the exit code is then 1.
+
+On a video the neutral head pose and gaze come from its first seconds, as in a live session
+(``Calibrator``, ``PROCTOR_CALIBRATION_SECONDS``); the frames of that window are judged again
+against it once it is known, so every frame of the video is judged the same way (their
+objects are kept). ``--no-calibrate`` judges every frame against the default neutral, as for
+a still image. Beyond the contract's fields each record has ``away_reason`` (why the face looks
+away: ``proctor.vision.attention.AWAY_REASONS``), ``calibrated``, and in ``gaze`` the eyes'
+rotation in degrees (``horizontal_deg``, ``vertical_deg``) and its offset from the neutral gaze
+(``from_neutral_deg``), which the looking-away thresholds apply to.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import argparse
 import json
 import statistics
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -18,6 +28,7 @@ if TYPE_CHECKING:
     from proctor.vision.attention import Calibrator
     from proctor.vision.pipeline import Pipeline
     from proctor.vision.types import Observation
+    from proctor.vision.video import VideoFrame
 
 
 def add_parser(sub: Any) -> None:
@@ -41,10 +52,11 @@ def add_parser(sub: Any) -> None:
         "are null",
     )
     parser.add_argument(
-        "--calibrate",
-        action="store_true",
-        help="calibrate the neutral head pose on each video's first seconds "
-        "(PROCTOR_CALIBRATION_SECONDS)",
+        "--no-calibrate",
+        dest="calibrate",
+        action="store_false",
+        help="judge videos against the default neutral pose and gaze instead of the one "
+        "calibrated on each video's first seconds (PROCTOR_CALIBRATION_SECONDS)",
     )
     parser.add_argument("--threads", type=int, default=None, help="vision threads per model")
     parser.add_argument(
@@ -62,6 +74,8 @@ def frame_record(source: str, frame: int, t: float, obs: Observation) -> dict[st
         "t": round(t, 3),
         "faces": data["faces"],
         "looking_away": data["looking_away"],
+        "away_reason": data["away_reason"],
+        "calibrated": data["calibrated"],
         "head_pose": data["head_pose"],
         "gaze": data["gaze"],
         "persons": data["persons"] if obs.objects_ran else None,
@@ -74,11 +88,12 @@ def readable(record: dict[str, Any]) -> str:
     where = f"{record['source']} [frame {record['frame']}, {record['t']:.2f}s]"
     parts = [f"{record['faces']} face{'s' if record['faces'] != 1 else ''}"]
     if record["looking_away"] is not None:
-        parts.append("looking away" if record["looking_away"] else "attentive")
+        away = f"looking away ({record['away_reason']})" if record["looking_away"] else "attentive"
+        parts.append(away)
     if (pose := record["head_pose"]) is not None:
         parts.append(f"yaw {pose['yaw']:+.0f} pitch {pose['pitch']:+.0f} roll {pose['roll']:+.0f}")
     if (gaze := record["gaze"]) is not None:
-        parts.append(f"gaze {gaze['horizontal']:+.2f}/{gaze['vertical']:+.2f}")
+        parts.append(f"gaze {gaze['horizontal_deg']:+.0f}°/{gaze['vertical_deg']:+.0f}°")
     if record["persons"] is not None:
         parts.append(f"{record['persons']} person{'s' if record['persons'] != 1 else ''}")
         objects = ", ".join(f"{o['label']} {o['score']:.2f}" for o in record["objects"])
@@ -133,6 +148,46 @@ def _analyze_image(pipeline: Pipeline, path: Path, source: str, args: argparse.N
     args.output.frame(source, 0, 0.0, obs)
 
 
+def judged_frames(
+    pipeline: Pipeline,
+    frames: Iterable[VideoFrame],
+    calibrator: Calibrator | None,
+    objects_every: int = 1,
+) -> Iterator[tuple[VideoFrame, Observation]]:
+    """Each frame with its observation, judged against the neutral ``calibrator`` finds on the
+    first seconds (every frame against the default neutral when it is None).
+
+    The frames of the calibration window come out once it is finished, analysed again against
+    the calibrated neutral (their objects are kept from the first pass). Objects run on every
+    ``objects_every``-th frame (0: never).
+    """
+    window: list[tuple[VideoFrame, Observation]] = []
+
+    def flush() -> Iterator[tuple[VideoFrame, Observation]]:
+        neutral = calibrator.neutral if calibrator is not None else None
+        for frame, first in window:
+            obs = first
+            if neutral is not None and neutral.calibrated:
+                obs = pipeline.analyze_image(frame.image, neutral=neutral, run_objects=False)
+                obs.objects, obs.objects_ran = first.objects, first.objects_ran
+                obs.persons = first.persons
+            yield frame, obs
+        window.clear()
+
+    for n, frame in enumerate(frames):
+        run_objects = objects_every > 0 and n % objects_every == 0
+        neutral = calibrator.neutral if calibrator is not None else None
+        obs = pipeline.analyze_image(frame.image, neutral=neutral, run_objects=run_objects)
+        if calibrator is not None and not calibrator.finished:
+            calibrator.observe(obs, frame.t)
+            window.append((frame, obs))
+            if calibrator.finished:
+                yield from flush()
+        else:
+            yield frame, obs
+    yield from flush()  # a video shorter than the window: judged against the default neutral
+
+
 def _analyze_video(
     pipeline: Pipeline,
     path: Path,
@@ -145,17 +200,9 @@ def _analyze_video(
     info = video_info(path)
     show = not args.json or sys.stderr.isatty()
     progress = Progress(sys.stderr, path.name, info.samples(args.fps)) if show else None
+    frames = sample_frames(path, args.fps)
     try:
-        for n, frame in enumerate(sample_frames(path, args.fps)):
-            every = args.objects_every
-            run_objects = every > 0 and n % every == 0
-            neutral = calibrator.neutral if calibrator is not None else None
-            obs = pipeline.analyze_image(frame.image, neutral=neutral, run_objects=run_objects)
-            if calibrator is not None:
-                face = obs.primary_face
-                calibrator.add(
-                    face.head_pose if face else None, face.gaze if face else None, frame.t
-                )
+        for frame, obs in judged_frames(pipeline, frames, calibrator, args.objects_every):
             args.output.frame(source, frame.index, frame.t, obs)
             if progress is not None:
                 progress.step()

@@ -70,6 +70,7 @@ def command_line(args: argparse.Namespace) -> str:
 
 def models_line(pipeline: Pipeline, settings: Settings) -> str:
     """Which models ran, from which files, with which thresholds."""
+    from proctor.vision.attention import DEFAULT_NEUTRAL, gaze_thresholds
     from proctor.vision.models import model_statuses
 
     state = {"ok": "SHA-256 verified", "bad": "SHA-256 MISMATCH", "missing": "missing"}
@@ -82,11 +83,12 @@ def models_line(pipeline: Pipeline, settings: Settings) -> str:
         files.append(f"{settings.object_model} `{settings.object_model_path}`")
     faces = pipeline.faces
     thresholds = getattr(pipeline.objects, "thresholds", {})
+    side, down, _ = gaze_thresholds(DEFAULT_NEUTRAL, settings)
     return (
         f"{'; '.join(files)}. Faces: evidence score {faces.evidence_score}, fused score ≥ "
         f"{faces.min_score}, box ≥ {faces.min_face_ratio} of the shorter side. Looking away: "
         f"yaw {settings.yaw_threshold_deg:g}°, pitch {settings.pitch_threshold_deg:g}°, gaze "
-        f"{settings.gaze_threshold:g} from the default neutral pose. Objects "
+        f"{side:g}° sideways and {down:g}° down from the default neutral pose. Objects "
         f"({pipeline.objects.name}): "
         + ", ".join(f"{k} {v:g}" for k, v in sorted(thresholds.items()))
         + "."

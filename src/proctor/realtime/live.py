@@ -75,7 +75,7 @@ class SessionAnalyzer:
         self.last_analysis_ms = 0.0
         self.open: dict[str, int] = {}
         self.lock = asyncio.Lock()
-        self.calibration = Calibration(live.settings.calibration_seconds)
+        self.calibration = Calibration(live.settings)
         self.last_faces = 0
         self.objects_due = False
         self.objects_next: _ObjectRun | None = None
@@ -237,23 +237,23 @@ class SessionAnalyzer:
 
 
 class Calibration:
-    """The candidate's neutral head pose, from the first seconds of one-face frames.
+    """The candidate's neutral head pose and gaze, from the first seconds of good frames (one
+    face, head not turned: ``Calibrator``, as ``proctor analyze`` does on a video).
 
     While it runs, looking away is not judged. If no usable face shows up for a long while,
     it gives up and the default neutral pose applies.
     """
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.give_up_after = 3 * seconds + 10
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.neutral: NeutralPose | None = None
         self._calibrator: Calibrator | None = None
-        self._began: float | None = None
         self.restart()
 
     def restart(self) -> None:
-        self.neutral, self._began = None, None
-        self._calibrator = Calibrator(self.seconds) if self.seconds > 0 else None
+        self.neutral = None
+        enabled = self.settings.calibration_seconds > 0
+        self._calibrator = Calibrator.from_settings(self.settings) if enabled else None
 
     @property
     def active(self) -> bool:
@@ -265,18 +265,12 @@ class Calibration:
         cal = self._calibrator
         if cal is None:
             return False
-        if self._began is None:
-            self._began = t
-        face = obs.primary_face
-        if obs.face_count == 1 and face is not None and face.head_pose is not None:
-            cal.add(face.head_pose, face.gaze, t)
-        if cal.ready:
-            self.neutral, self._calibrator = cal.neutral, None
-            return False
-        if t - self._began > self.give_up_after:
-            self._calibrator = None
-            return False
-        return True
+        cal.observe(obs, t)
+        if not cal.finished:
+            return True
+        self.neutral = cal.neutral if cal.ready else None
+        self._calibrator = None
+        return False
 
 
 class LiveAnalysis:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from proctor.config import Settings
-from proctor.vision.attention import DEFAULT_NEUTRAL, NeutralPose, away_reason, is_looking_away
+from proctor.vision.attention import DEFAULT_NEUTRAL, Judgement, NeutralPose, judge
 from proctor.vision.detectors.base import ObjectDetector, create
 from proctor.vision.detectors.faces import FaceBox, FaceDetector
 from proctor.vision.detectors.landmarks import FaceLandmarker
@@ -129,13 +129,15 @@ class Pipeline:
         models_ms += self.faces.invoke_ms()
 
         mesh_start = time.perf_counter()
+        neutral = neutral or DEFAULT_NEUTRAL
+        obs.calibrated = neutral.calibrated
         if found:
-            primary, away = self._primary_face(
-                image_bgr, found[0], neutral or DEFAULT_NEUTRAL, gaze_when_away
-            )
+            primary, verdict = self._primary_face(image_bgr, found[0], neutral, gaze_when_away)
             models_ms += self.landmarks.invoke_ms()
             obs.faces = [primary] + [Face(box=f.box, score=f.score) for f in found[1:]]
-            obs.looking_away = away
+            obs.looking_away = verdict.reason is not None
+            obs.away_reason = verdict.reason
+            obs.gaze_offset_deg = verdict.gaze_offset_deg
         obs.timings_ms["mesh_iris"] = _ms_since(mesh_start)
 
         objects_start = time.perf_counter()
@@ -152,21 +154,22 @@ class Pipeline:
 
     def _primary_face(
         self, image_bgr: np.ndarray, face: FaceBox, neutral: NeutralPose, gaze_when_away: bool
-    ) -> tuple[Face, bool]:
-        """The primary face with pose and gaze (when the mesh reads it), and looking away."""
+    ) -> tuple[Face, Judgement]:
+        """The primary face with pose and gaze (when the mesh reads it), and whether and why it
+        looks away."""
         height, width = image_bgr.shape[:2]
         marks = self.landmarks.landmarks(image_bgr, face, eyes=False)
         keypoint_yaw = yaw_from_keypoints(face.keypoints)
         pose = gaze = None
         if marks is not None:
             pose = head_pose_from_mesh(marks.mesh, width, height)
-            by_pose = away_reason(pose, None, keypoint_yaw, neutral, self.settings)
+            by_pose = judge(pose, None, keypoint_yaw, neutral, self.settings).reason
             if gaze_when_away or by_pose is None:
                 marks = self.landmarks.with_eyes(image_bgr, marks)
                 reference = (neutral.gaze_horizontal, neutral.gaze_vertical)
                 gaze = gaze_from_eyes(marks.left_eye, marks.right_eye, reference)
-        away = is_looking_away(pose, gaze, keypoint_yaw, neutral, self.settings)
-        return Face(box=face.box, score=face.score, head_pose=pose, gaze=gaze), away
+        verdict = judge(pose, gaze, keypoint_yaw, neutral, self.settings)
+        return Face(box=face.box, score=face.score, head_pose=pose, gaze=gaze), verdict
 
     def _should_run_objects(self, run_objects: bool | None) -> bool:
         if run_objects is not None:
