@@ -111,6 +111,7 @@ def render_report(data: ReportData) -> bytes:
         *sections.score(data, st, width),
         *sections.chart(data, st, width),
         *sections.summary(data, st, width),
+        *sections.looking_away(data, st, width),
         *sections.timeline(data, st, width),
         *sections.chat(data, st, width),
     ]

@@ -22,6 +22,7 @@ from reportlab.platypus import (
 )
 
 from proctor.reports import labels
+from proctor.reports.attention import away_time
 from proctor.reports.chart import timeline_chart
 from proctor.reports.images import ThumbnailCache
 from proctor.reports.model import ReportData
@@ -243,6 +244,28 @@ def summary(data: ReportData, st: Styles, width: float) -> list[Flowable]:
         [("ALIGN", (1, 0), (-1, -1), "RIGHT")],
     )
     return [*flow, table]
+
+
+def looking_away(data: ReportData, st: Styles, width: float) -> list[Flowable]:
+    """The share of the session spent looking away, its longest stretch, time per reason."""
+    away = away_time(data)
+    heading = Paragraph("Looking away", st.heading)
+    if not away.events:
+        return [KeepTogether([heading, Paragraph("No looking away was recorded.", st.body)])]
+    assert away.longest_at is not None
+    plural = "s" if away.events != 1 else ""
+    share = (
+        f"{100 * away.share:.1f}% of the session ({labels.format_duration(away.away_s)} of "
+        f"{labels.format_duration(away.session_s)}) in {away.events} event{plural}; longest "
+        f"stretch {labels.format_short_duration(away.longest_s)}, from "
+        f"{labels.format_offset(away.longest_at, data.started_at)}."
+    )
+    rows: list[list[object]] = [["Reason", "Time"]]
+    for reason, seconds in sorted(away.by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
+        rows.append([st.para(reason[:1].upper() + reason[1:]), labels.format_duration(seconds)])
+    extra = [("ALIGN", (1, 0), (1, -1), "RIGHT")]
+    table = _table(rows, [width - 40 * mm, 40 * mm], st.kit, extra)
+    return [KeepTogether([heading, Paragraph(share, st.body), Spacer(1, 2 * mm), table])]
 
 
 def chart(data: ReportData, st: Styles, width: float) -> list[Flowable]:
