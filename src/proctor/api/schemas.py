@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
 )
 
+from proctor.alerts.config import MAX_SESSION_URLS, MAX_URL_CHARS
 from proctor.rules import VISION_TYPES
 
 BROWSER_TYPES: tuple[str, ...] = ("focus_lost", "fullscreen_exit", "copy_paste")
@@ -23,6 +24,9 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Detail = Annotated[str, StringConstraints(max_length=2000)]
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+AlertUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_CHARS)
+]
 EventType = Literal[
     "no_face_detected",
     "multiple_faces_detected",
@@ -67,6 +71,9 @@ class SessionSettingsIn(Strict):
         default_factory=dict
     )
     candidate_notices: list[EventType] | None = None
+    # Apprise URLs that get this session's alerts too (say, the interviewer's own email);
+    # the server accepts only the schemes in PROCTOR_ALERT_SCHEMES
+    alert_urls: list[AlertUrl] | None = Field(default=None, max_length=MAX_SESSION_URLS)
 
 
 class StartSessionIn(Strict):

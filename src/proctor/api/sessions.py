@@ -8,6 +8,7 @@ import anyio
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from proctor import retention
+from proctor.alerts.config import session_url_problem
 from proctor.api.deps import Ctx, Db, Interviewer, Member, OptionalToken, check_access
 from proctor.api.errors import AUTH, errors
 from proctor.api.responses import CalibrateOut, SessionOut, StartSessionOut
@@ -71,6 +72,10 @@ def start_session(
     if body.name is None:
         raise HTTPException(422, "name is required to start a session")
     settings = body.settings.model_dump(exclude_none=True) if body.settings else {}
+    for i, url in enumerate(settings.get("alert_urls", [])):
+        problem = session_url_problem(url, ctx.settings.alert_schemes)
+        if problem:
+            raise HTTPException(422, f"settings.alert_urls.{i}: {problem}")
     row, interviewer, candidate = repo.create_session(db, body.name, settings)
     return {
         "session_id": row.session_id,

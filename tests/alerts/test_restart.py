@@ -1,0 +1,69 @@
+"""Alerts survive a crash and are sent once: a server killed (SIGKILL) after storing a critical
+event but before sending its alert sends it after a restart, once; servers sharing PostgreSQL
+send each alert exactly once between them."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.alerts.receivers import HttpReceiver, wait_until
+from tests.cluster_fixtures import ServerProcess
+from tests.server_fixtures import bearer, start_session
+
+pytestmark = pytest.mark.slow
+ALERTS = {"alert_events": "manual", "alert_poll_seconds": 0.1, "alert_max_per_minute": 100}
+
+
+def log_manual(node: ServerProcess, s: dict[str, str], detail: str) -> int:
+    r = httpx.post(
+        f"{node.url}/log",
+        json={"session_id": s["session_id"], "type": "manual", "detail": detail},
+        headers=bearer(s["interviewer_token"]),
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    event_id: int = r.json()["id"]
+    return event_id
+
+
+def test_a_killed_server_sends_the_alert_after_restart_once(
+    start_node: Callable[..., ServerProcess], receiver: HttpReceiver, tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'proctor.db'}"
+    url = receiver.url("json")
+    # This node writes alerts but does not send them: killed, it leaves one unsent in the outbox.
+    node = start_node("solo", db, alert_urls=url, alert_sender="false", **ALERTS)
+    s = start_session(httpx.Client(base_url=node.url), "Ada")
+    log_manual(node, s, "someone else answered a question")
+    time.sleep(1.0)
+    node.kill()
+    assert receiver.requests == []
+
+    start_node("solo", db, alert_urls=url, **ALERTS)  # the same database, sending this time
+    wait_until(lambda: len(receiver.delivered()) == 1, what="the alert after the restart")
+    time.sleep(2.0)
+    assert len(receiver.requests) == 1
+    assert "someone else answered a question" in receiver.requests[0].json()["message"]
+
+
+def test_servers_sharing_postgres_send_each_alert_once(
+    start_node: Callable[..., ServerProcess],
+    receiver: HttpReceiver,
+    pg_url: str,
+    shared_redis: str,
+) -> None:
+    url = receiver.url("http", "/webhook")
+    hook = {"webhook_url": url, "webhook_secret": "shared-secret", **ALERTS}
+    nodes = [start_node(name, pg_url, shared_redis, **hook) for name in ("a", "b", "c")]
+    s = start_session(httpx.Client(base_url=nodes[0].url), "Ada")
+    ids = [log_manual(nodes[i % 3], s, f"note {i}") for i in range(30)]
+    wait_until(lambda: len(receiver.delivered()) >= 30, timeout=60, what="30 webhook posts")
+    time.sleep(2.0)
+    got = Counter(r.json()["event"]["id"] for r in receiver.requests)
+    assert sorted(got) == sorted(ids) and set(got.values()) == {1}
