@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from proctor import __version__
-from proctor.api import events, reports, sessions, system, videos
+from proctor.api import alerts, events, reports, sessions, system, videos
 from proctor.api.headers import SecurityHeaders
 from proctor.config import Settings, get_settings
 from proctor.realtime import server
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         hsts_seconds=settings.hsts_seconds,
     )
     _error_handlers(api)
-    for module in (sessions, events, videos, reports, system):
+    for module in (sessions, events, videos, reports, system, alerts):
         api.include_router(module.router)
     _web_routes(api, settings.web_dir)
     server.register(sio, ctx)

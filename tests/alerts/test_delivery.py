@@ -77,6 +77,13 @@ def test_a_critical_manual_event_is_posted_once_to_each_channel(
         assert 'proctor_alerts_sent_total{channel="operator"} 1.0' in metrics
         assert 'proctor_alerts_sent_total{channel="webhook"} 1.0' in metrics
 
+        url = f"/sessions/{s['session_id']}/alerts"
+        state = client.get(url, headers=bearer(s["interviewer_token"])).json()
+        assert sorted((a["channel"], a["status"], a["event_id"]) for a in state) == [
+            ("operator", "sent", event_id), ("webhook", "sent", event_id),
+        ]  # fmt: skip
+        assert client.get(url, headers=bearer(s["candidate_token"])).status_code == 403
+
 
 def test_a_receiver_that_fails_twice_gets_the_alert_once(
     start_server: Callable[..., LiveServer], receiver: HttpReceiver
@@ -92,6 +99,34 @@ def test_a_receiver_that_fails_twice_gets_the_alert_once(
         metrics = client.get("/metrics").text
         assert 'proctor_alerts_retried_total{channel="operator"} 2.0' in metrics
         assert 'proctor_alerts_sent_total{channel="operator"} 1.0' in metrics
+        state = client.get(
+            f"/sessions/{s['session_id']}/alerts", headers=bearer(s["interviewer_token"])
+        ).json()
+        assert [(a["status"], a["attempts"], a["error"]) for a in state] == [("sent", 3, None)]
+
+
+def test_a_dead_receiver_is_given_up_with_the_reason(
+    start_server: Callable[..., LiveServer], receiver: HttpReceiver
+) -> None:
+    receiver.fail_first = 100
+    server = start_server(
+        alert_urls=[receiver.url("json")], alert_events="manual", alert_max_attempts=2,
+        **FAST_RETRY,
+    )  # fmt: skip
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        s = start_session(client)
+        log_event(client, s, "manual", "phone under the desk")
+        url = f"/sessions/{s['session_id']}/alerts"
+
+        def failed() -> bool:
+            got = client.get(url, headers=bearer(s["interviewer_token"])).json()
+            return bool(got) and got[0]["status"] == "failed"
+
+        wait_until(failed, what="the alert given up")
+        [alert] = client.get(url, headers=bearer(s["interviewer_token"])).json()
+        assert alert["attempts"] == 2 and "500" in alert["error"]
+        assert len(receiver.requests) == 2
+        assert 'proctor_alerts_failed_total{channel="operator"} 1.0' in client.get("/metrics").text
 
 
 def test_over_the_rate_limit_the_rest_come_as_one_digest(
