@@ -111,7 +111,11 @@ class AlertWorker:
             timeout=s.alert_timeout_seconds,
         )
         try:
-            error = await anyio.to_thread.run_sync(send, limiter=self._senders)
+            # Abandoned on cancel: a server stopping does not wait for a hung receiver (the
+            # row stays claimed until its lease ends, or this node starts again).
+            error = await anyio.to_thread.run_sync(
+                send, limiter=self._senders, abandon_on_cancel=True
+            )
         except Exception as exc:  # a bug or an odd URL in Apprise: a failed attempt, not a crash
             error = f"sending failed: {type(exc).__name__}"
             log.exception("alert %d: sending failed", job.id)
