@@ -128,6 +128,9 @@ async def test_no_face_is_an_event_and_a_notice_to_the_candidate(
         assert [e["id"] for e in events if e["type"] == "no_face_detected"] == [no_face[0]["id"]]
         ack = await candidate.call("calibrate", {"session_id": sid})
         assert ack == {"ok": True}
+        # Calibration starts again: the candidate's page is asked to look at the screen.
+        calibrating = await candidate.wait_for("notice", lambda n: n["type"] == "calibrating")
+        assert calibrating["session_id"] == sid and "look at the screen" in calibrating["message"]
         # The candidate leaves: nobody is watched, so the open event ends now.
         await candidate.close()
         update = await interviewer.wait_for("event_update", lambda e: e["id"] == no_face[0]["id"])

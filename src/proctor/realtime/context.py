@@ -27,7 +27,7 @@ from proctor.observability.logs import default_node_id
 from proctor.observability.metrics import Metrics
 from proctor.realtime.cluster import Cluster
 from proctor.realtime.hub import Hub
-from proctor.realtime.live import LiveAnalysis
+from proctor.realtime.live import CALIBRATION_NOTICE, LiveAnalysis
 from proctor.realtime.pool import AnalysisPool
 from proctor.realtime.ratelimit import KeyedLimiter
 from proctor.realtime.recorder import Recorder
@@ -122,9 +122,11 @@ class AppContext:
             await self.hub.disconnect_session(session_id)
 
     async def calibrate(self, session_id: str) -> None:
-        """Re-take the neutral pose, on whichever node analyses the session."""
+        """Re-take the neutral pose, on whichever node analyses the session, and ask the
+        candidate to look at the screen meanwhile."""
         self.live.calibrate(session_id)
         await self.cluster.publish("calibrate", session_id)
+        await self.hub.emit_notice(session_id, "calibrating", CALIBRATION_NOTICE)
 
     def db_ok(self) -> bool:
         try:

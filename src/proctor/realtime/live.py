@@ -29,6 +29,9 @@ from proctor.vision.types import Observation
 
 log = logging.getLogger(__name__)
 
+# The notice the candidate's page gets (type ``calibrating``) when calibration starts again
+CALIBRATION_NOTICE = "Calibrating: please look at the screen for the next few seconds."
+
 
 @dataclass(slots=True)
 class LiveStats:

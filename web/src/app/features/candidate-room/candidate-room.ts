@@ -21,7 +21,7 @@ import { WebRtcService } from '../../core/webrtc';
 import { ChatPanel } from '../../shared/chat-panel';
 import { StatusBadge } from '../../shared/status-badge';
 import { peerBadge, socketBadge } from '../../shared/status-text';
-import { CandidateSession } from './candidate-session';
+import { CALIBRATION_MESSAGE, CandidateSession } from './candidate-session';
 import { Consent } from './consent';
 import { DeviceCheck } from './device-check';
 
@@ -51,6 +51,7 @@ export class CandidateRoom implements OnInit {
   private readonly api = inject(ApiService);
   private readonly tokens = inject(TokenStore);
 
+  protected readonly calibrationMessage = CALIBRATION_MESSAGE;
   protected readonly step = signal<Step>('consent');
   protected readonly config = signal<ClientConfig>(DEFAULT_CLIENT_CONFIG);
   protected readonly token = signal<string | null>(null);

@@ -11,7 +11,7 @@ import { FakeMediaRecorder } from '../../core/testing/fake-media-recorder';
 import { FakePeerConnection } from '../../core/testing/fake-peer-connection';
 import { FakeSocket } from '../../core/testing/fake-socket';
 import { WebRtcService } from '../../core/webrtc';
-import { CandidateSession } from './candidate-session';
+import { CALIBRATION_MS, CandidateSession } from './candidate-session';
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -111,6 +111,27 @@ describe('CandidateSession', () => {
     expect(offer.data.description.type).toBe('offer');
     const frame = fake.emitted.find((e) => e.event === 'frame')?.payload as { image: ArrayBuffer };
     expect(new Uint8Array(frame.image)[0]).toBe(0xff);
+  });
+
+  it('asks the candidate to look at the screen while the server calibrates', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      begin();
+      await Promise.resolve();
+      expect(session.calibrating()).toBe(true); // the first frames calibrate
+      vi.advanceTimersByTime(CALIBRATION_MS);
+      expect(session.calibrating()).toBe(false);
+      // The interviewer pressed "Recalibrate": the server says so, and the page asks again.
+      fake.fire('notice', { session_id: 's1', type: 'calibrating', message: 'Calibrating' });
+      expect(session.calibrating()).toBe(true);
+      expect(session.notice()).toBeNull(); // not a warning
+      fake.fire('notice', { session_id: 's1', type: 'looking_away', message: 'Look here' });
+      expect(session.notice()?.message).toBe('Look here');
+      vi.advanceTimersByTime(CALIBRATION_MS);
+      expect(session.calibrating()).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reports a copy through the outbox, with a client id', async () => {

@@ -27,6 +27,14 @@ export interface CandidateStart {
 }
 
 const NOTICE_MS = 10_000;
+/**
+ * How long the page asks the candidate to look at the screen: the server calibrates the
+ * neutral head pose and gaze on the first seconds of frames (5 s by default), from the first
+ * frame it analyses, at the start and after the interviewer's "Recalibrate".
+ */
+export const CALIBRATION_MS = 8_000;
+export const CALIBRATION_MESSAGE =
+  'Calibrating: please look at the screen, as you will during the interview, for the next few seconds.';
 
 /**
  * Everything the candidate's page does during a session: joins the room (and rejoins after a
@@ -45,6 +53,8 @@ export class CandidateSession implements OnDestroy {
   readonly name = signal('');
   readonly chat = signal<ChatMessage[]>([]);
   readonly notice = signal<Notice | null>(null);
+  /** True while the server takes the candidate's neutral pose and gaze. */
+  readonly calibrating = signal(false);
   readonly interviewerPresent = signal(false);
   readonly ended = signal(false);
   readonly error = signal<string | null>(null);
@@ -54,6 +64,7 @@ export class CandidateSession implements OnDestroy {
   private start: CandidateStart | null = null;
   private stopWatching: (() => void) | null = null;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  private calibrationTimer: ReturnType<typeof setTimeout> | null = null;
   private finishing: Promise<void> | null = null;
 
   begin(start: CandidateStart): void {
@@ -76,7 +87,9 @@ export class CandidateSession implements OnDestroy {
       this.rtc.handle(msg).catch((e: unknown) => console.warn('signal failed', e));
     });
     this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => withMessage(list, m)));
-    this.socket.on<Notice>('notice', (n) => this.showNotice(n));
+    this.socket.on<Notice>('notice', (n) =>
+      n.type === 'calibrating' ? this.startCalibrating() : this.showNotice(n),
+    );
     this.socket.on<SnapshotRequest>('snapshot', (req) => void this.answerSnapshot(req));
     this.socket.on<PresenceMessage>('presence', (p) => this.onPresence(p));
     this.socket.on('session_ended', () => void this.finish());
@@ -97,6 +110,7 @@ export class CandidateSession implements OnDestroy {
   finish(): Promise<void> {
     this.finishing ??= (async () => {
       this.ended.set(true);
+      this.stopCalibrating();
       this.frames.stop();
       this.rtc.close();
       this.stopWatching?.();
@@ -115,6 +129,7 @@ export class CandidateSession implements OnDestroy {
     if (this.noticeTimer !== null) {
       clearTimeout(this.noticeTimer);
     }
+    this.stopCalibrating();
   }
 
   private onJoined(ack: Ack, rejoin: boolean): void {
@@ -137,6 +152,8 @@ export class CandidateSession implements OnDestroy {
         send: (data, to) =>
           this.socket.send('signal', { session_id: start.sessionId, data, ...(to ? { to } : {}) }),
       });
+      // The first frames the server sees calibrate the neutral pose and gaze.
+      this.startCalibrating();
       this.frames.start(
         start.video,
         {
@@ -248,6 +265,20 @@ export class CandidateSession implements OnDestroy {
     } catch {
       // The interviewer can ask again.
     }
+  }
+
+  private startCalibrating(): void {
+    this.stopCalibrating();
+    this.calibrating.set(true);
+    this.calibrationTimer = setTimeout(() => this.stopCalibrating(), CALIBRATION_MS);
+  }
+
+  private stopCalibrating(): void {
+    if (this.calibrationTimer !== null) {
+      clearTimeout(this.calibrationTimer);
+      this.calibrationTimer = null;
+    }
+    this.calibrating.set(false);
   }
 
   private showNotice(notice: Notice): void {
