@@ -20,6 +20,7 @@ from proctor.db import repo
 from proctor.db.engine import make_engine, make_sessionmaker
 from proctor.db.migrate import upgrade
 from proctor.db.models import AlertRow, EventRow, SessionRow, utcnow
+from tests.server_fixtures import fresh_pg_schema
 
 
 def make(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
@@ -186,18 +187,24 @@ def test_concurrent_senders_claim_each_row_once(
     assert sorted(ids) == sorted(sent) and len(ids) == len(set(ids))
 
 
+@pytest.fixture
+def pg_settings(tmp_path: Path) -> Iterator[Settings]:
+    with fresh_pg_schema() as url:
+        yield make(url, tmp_path)
+
+
 @pytest.mark.postgres
-def test_postgres_skips_rows_another_server_has_locked(
-    db: sessionmaker[Session], settings: Settings
-) -> None:
-    if not str(settings.database_url).startswith("postgres"):
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has one sender")
+def test_postgres_skips_rows_another_server_has_locked(pg_settings: Settings) -> None:
+    engine = make_engine(pg_settings.resolved_database_url)
+    upgrade(engine)
+    db = make_sessionmaker(engine)
     for _ in range(3):
-        event(db, settings, "object_detected", "extra_person")
+        event(db, pg_settings, "object_detected", "extra_person")
     with db() as holder, db() as other:
         locked = holder.execute(
             select(AlertRow).order_by(AlertRow.id).limit(1).with_for_update()
         ).scalar_one()
-        jobs = outbox.claim(other, settings, "n2")  # returns at once, without the locked row
+        jobs = outbox.claim(other, pg_settings, "n2")  # returns at once, without the locked row
         assert sorted(j.id for j in jobs) == [locked.id + 1, locked.id + 2]
         holder.rollback()
+    engine.dispose()
