@@ -13,7 +13,7 @@ import pytest
 
 from proctor.cli import main
 from proctor.config import Settings
-from proctor.evaluation.runner import Evaluation, evaluate
+from proctor.evaluation.runner import Evaluation, away_segments, evaluate
 from proctor.vision.pipeline import Pipeline
 from tests.conftest import with_models
 
@@ -143,3 +143,16 @@ def test_evaluation_set_meets_the_numbers(evalset: Path) -> None:
     assert over.frames >= 3 and over.face_counts[0] == over.frames and "laptop" in over.objects
     webcam = clips["webcam_woman_thumbsup.mp4"]
     assert webcam.face_counts[1] >= webcam.frames - 1
+    # Eyes-only glances, per labelled segment: (frames, judged looking away)
+    glance = clips["webcam_gaze_center_right_center.mp4"].away_by_label
+    (n_away, caught), (n_centre, false_alarms) = glance[True], glance[False]
+    assert caught / n_away >= 0.8 and false_alarms / n_centre <= 0.1, glance
+    n, false_alarms = clips["webcam_gaze_center_focus.mp4"].away_by_label[False]
+    assert false_alarms / n <= 0.05
+
+
+def test_clip_labels_as_segments() -> None:
+    label = "segments: ~0-5s false (eyes centre); ~5-10s true (eyes to the side); ~10-15s false"
+    assert away_segments(label) == [(0.0, 5.0, False), (5.0, 10.0, True), (10.0, 15.0, False)]
+    assert away_segments("false throughout (eyes centre, 10 s)") == [(0.0, float("inf"), False)]
+    assert away_segments("na") is None

@@ -14,10 +14,10 @@ from pathlib import Path
 import cv2
 import pytest
 
-from proctor.commands.analyze import judged_frames
 from proctor.config import Settings
 from proctor.realtime.live import Calibration
 from proctor.vision.attention import Calibrator
+from proctor.vision.calibrated import judged_frames
 from proctor.vision.detectors.base import create
 from proctor.vision.pipeline import Pipeline
 from proctor.vision.types import Observation

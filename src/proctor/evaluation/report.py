@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from proctor.evaluation.faces import BinaryScore
 from proctor.evaluation.objects import MANIFEST_LABELS, PRODUCT_TO_MANIFEST, LabelScore
-from proctor.evaluation.runner import ClipSummary, Evaluation, ObjectResult
+from proctor.evaluation.runner import VIDEO_FPS, ClipSummary, Evaluation, ObjectResult
 from proctor.vision.types import Detection, Observation
 
 Score = BinaryScore | LabelScore
@@ -116,8 +116,13 @@ def _clip_line(c: ClipSummary) -> str:
     objects = ", ".join(
         f"{label} in {n} (best {s:.2f})" for label, (n, s) in sorted(c.objects.items())
     )
+    shares = "".join(
+        f" ({away}/{n} = {away / n:.2f} of the frames labelled {'away' if label else 'not away'})"
+        for label, (n, away) in sorted(c.away_by_label.items(), reverse=True)
+        if n
+    )
     return (
-        f"{c.frames} frames; {faces}; looking away in {c.looking_away}; "
+        f"{c.frames} frames; {faces}; looking away in {c.looking_away}{shares}; "
         f"objects: {objects or 'none'}; most persons in a frame: {c.max_persons}"
     )
 
@@ -215,7 +220,10 @@ def markdown(ev: Evaluation, *, command: str, date: str, machine: str, models: s
         "\n".join(label_errors(r) for r in (ev.objects, *ev.compared)),
     ]
     if ev.videos:
-        parts.append("### Videos (1 frame a second, objects on every frame)")
+        parts.append(
+            f"### Videos ({VIDEO_FPS:g} frames a second, objects on every frame, looking away "
+            "against the neutral calibrated on each clip's first seconds)"
+        )
         rows = [(c.file, _clip_line(c), c.expected) for c in ev.videos]
         parts.append(markdown_table(["clip", "reported", "labelled"], rows, "lll"))
     wrong = wrong_images(ev)
