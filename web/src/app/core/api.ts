@@ -2,6 +2,7 @@ import { HttpClient, HttpErrorResponse, HttpHeaders } from '@angular/common/http
 import { Injectable, inject } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
 import {
+  AlertState,
   ClientConfig,
   DEFAULT_CLIENT_CONFIG,
   ProctorEvent,
@@ -111,6 +112,15 @@ export class ApiService {
   }
 
   /** The session's recording parts, earliest first. */
+  /** Delivery state of the session's alerts, oldest first. */
+  alerts(sessionId: string, token: string): Promise<AlertState[]> {
+    return firstValueFrom(
+      this.http.get<AlertState[]>(`/sessions/${enc(sessionId)}/alerts`, {
+        headers: auth(token),
+      }),
+    );
+  }
+
   videos(sessionId: string, token: string): Promise<RecordingPart[]> {
     return firstValueFrom(
       this.http.get<RecordingPart[]>(`/sessions/${enc(sessionId)}/videos`, {

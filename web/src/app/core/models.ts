@@ -153,3 +153,16 @@ export interface Ack {
   error?: string;
   [key: string]: unknown;
 }
+
+/** One alert's delivery (GET /sessions/{id}/alerts): where it went, never the address. */
+export interface AlertState {
+  id: number;
+  event_id: number | null;
+  channel: 'operator' | 'session' | 'webhook';
+  kind: 'event' | 'digest';
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'held' | 'digested' | 'skipped';
+  attempts: number;
+  created_at: string;
+  sent_at: string | null;
+  error: string | null;
+}

@@ -12,11 +12,12 @@ import {
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { ApiService, describeError } from '../../core/api';
-import { ProctorEvent, RecordingPart, SessionInfo } from '../../core/models';
+import { AlertState, ProctorEvent, RecordingPart, SessionInfo } from '../../core/models';
 import { TokenStore } from '../../core/token-store';
 import { EventIcon } from '../../shared/event-icon';
 import { eventMeta } from '../../shared/event-meta';
 import { clockTime, mediaTime } from '../../shared/format';
+import { alertBad, alertChannel, alertStatus } from './alerts';
 import {
   EventPlace,
   PartSpan,
@@ -49,6 +50,7 @@ export class Review implements OnInit {
   protected readonly info = signal<SessionInfo | null>(null);
   protected readonly events = signal<ProctorEvent[]>([]);
   protected readonly parts = signal<RecordingPart[]>([]);
+  protected readonly alerts = signal<AlertState[]>([]);
   protected readonly selected = signal<string | null>(null);
   protected readonly videoUrl = signal<string | null>(null);
   protected readonly duration = signal<number | null>(null);
@@ -78,6 +80,9 @@ export class Review implements OnInit {
     return d ? Math.min(100, (100 * this.current()) / d) : 0;
   });
   protected readonly mediaTime = mediaTime;
+  protected readonly alertChannel = alertChannel;
+  protected readonly alertStatus = alertStatus;
+  protected readonly alertBad = alertBad;
   protected readonly clockTime = clockTime;
   private readonly video = viewChild<ElementRef<HTMLVideoElement>>('video');
   private fixingDuration = false;
@@ -109,6 +114,11 @@ export class Review implements OnInit {
       this.error.set(describeError(error));
       return;
     }
+    // Alerts are extra: the review works without them (an older server has none).
+    this.api.alerts(this.id(), token).then(
+      (alerts) => this.alerts.set(alerts),
+      () => this.alerts.set([]),
+    );
     // The main recording first: the largest part, as GET /sessions/{id}/video serves it.
     const main = [...this.parts()].sort((a, b) => b.size - a.size)[0];
     if (main) {
@@ -184,6 +194,12 @@ export class Review implements OnInit {
     const length = this.lengths()[span.part.part] ?? span.part.duration_s;
     const from = span.part.started_at ? `from ${clockTime(span.part.started_at)}` : 'start unknown';
     return `Part ${span.number}: ${from}${length ? `, ${mediaTime(length)}` : ''}`;
+  }
+
+  /** The event an alert was about, in words (a digest stands for several). */
+  protected alertEvent(alert: AlertState): string {
+    const event = this.events().find((e) => e.id === alert.event_id);
+    return event ? `${this.title(event)} at ${clockTime(event.timestamp)}` : 'several events';
   }
 
   protected title(event: ProctorEvent): string {
