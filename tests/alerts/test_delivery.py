@@ -11,6 +11,7 @@ import httpx
 
 from proctor.alerts.signing import ALERT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.alerts.receivers import HttpReceiver, wait_until
+from tests.reports.conftest import pdf_pages
 from tests.server_fixtures import LiveServer, bearer, start_session
 
 SECRET = "s3cret-for-tests"
@@ -127,6 +128,9 @@ def test_a_dead_receiver_is_given_up_with_the_reason(
         assert alert["attempts"] == 2 and "500" in alert["error"]
         assert len(receiver.requests) == 2
         assert 'proctor_alerts_failed_total{channel="operator"} 1.0' in client.get("/metrics").text
+        pdf = client.get(f"/report/{s['session_id']}", headers=bearer(s["interviewer_token"]))
+        text = " ".join(" ".join(pdf_pages(pdf.content)).split())
+        assert "Alerts (1)" in text and "failed after 2 attempts" in text
 
 
 def test_over_the_rate_limit_the_rest_come_as_one_digest(

@@ -5,13 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response
 from sqlalchemy.orm import Session
 
+from proctor.alerts.content import event_words
+from proctor.alerts.outbox import session_alerts
 from proctor.api.deps import Ctx, Db, Interviewer
 from proctor.api.errors import AUTH, errors
 from proctor.api.views import session_weights
 from proctor.db import repo
-from proctor.db.models import utcnow
+from proctor.db.models import EventRow, utcnow
 from proctor.realtime.context import AppContext
-from proctor.reports.model import ReportChat, ReportData, ReportEvent
+from proctor.reports.model import ReportAlert, ReportChat, ReportData, ReportEvent
 from proctor.scoring import compute_score
 
 router = APIRouter(tags=["reports"])
@@ -45,7 +47,25 @@ def build_report_data(ctx: AppContext, db: Session, session_id: str) -> ReportDa
             for c in repo.list_chat(db, session_id)
         ],
         generated_at=utcnow(),
+        alerts=_alerts(db, session_id, events),
     )
+
+
+def _alerts(db: Session, session_id: str, events: list[EventRow]) -> list[ReportAlert]:
+    words = {e.id: event_words(e.type, e.detail) for e in events}
+    return [
+        ReportAlert(
+            created_at=a["created_at"],
+            event=words.get(a["event_id"], "several events"),
+            channel=a["channel"],
+            kind=a["kind"],
+            status=a["status"],
+            attempts=a["attempts"],
+            sent_at=a["sent_at"],
+            error=a["error"],
+        )
+        for a in session_alerts(db, session_id)
+    ]
 
 
 @router.get(

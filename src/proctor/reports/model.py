@@ -36,6 +36,20 @@ class ReportChat:
 
 
 @dataclass(frozen=True)
+class ReportAlert:
+    """One alert and how its delivery went (``channel``: operator, session or webhook)."""
+
+    created_at: datetime
+    event: str  # the event in words, or what a digest stood for
+    channel: str
+    kind: str
+    status: str
+    attempts: int
+    sent_at: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the PDF report of one session shows."""
 
@@ -47,3 +61,4 @@ class ReportData:
     events: list[ReportEvent]
     chat: list[ReportChat]
     generated_at: datetime
+    alerts: list[ReportAlert] = field(default_factory=list)

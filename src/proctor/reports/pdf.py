@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import SimpleDocTemplate
 
-from proctor.reports import sections
+from proctor.reports import delivery, sections
 from proctor.reports.labels import utc
 from proctor.reports.model import ReportData
 from proctor.reports.text import FontKit
@@ -31,6 +31,8 @@ def _texts(data: ReportData) -> Iterator[str]:
         yield from (event.type, event.detail, event.source, event.role)
     for message in data.chat:
         yield from (message.role, message.name, message.message)
+    for alert in data.alerts:
+        yield from (alert.event, alert.error or "")
 
 
 def _canvas_maker(kit: FontKit, session_id: str) -> Callable[..., Canvas]:
@@ -113,6 +115,7 @@ def render_report(data: ReportData) -> bytes:
         *sections.summary(data, st, width),
         *sections.looking_away(data, st, width),
         *sections.timeline(data, st, width),
+        *delivery.alerts(data, st, width),
         *sections.chat(data, st, width),
     ]
     doc.build(story, canvasmaker=_canvas_maker(kit, data.session_id))
