@@ -118,7 +118,7 @@ describe('InterviewerSession', () => {
   it('asks the server to recalibrate and says what the candidate should do', async () => {
     await session.recalibrate();
     expect(fake.emitted.at(-1)).toEqual({ event: 'calibrate', payload: { session_id: 's1' } });
-    expect(session.notice()).toContain('look at the screen');
+    expect(session.notice()).toContain('page asks them to look at the screen');
     expect(session.error()).toBeNull();
   });
 

@@ -136,7 +136,7 @@ export class InterviewerSession implements OnDestroy {
         throw new Error(ack.error ?? 'refused');
       }
       this.notice.set(
-        'Calibrating: ask the candidate to look at the screen for the next few seconds.',
+        "Calibrating: the candidate's page asks them to look at the screen for the next few seconds.",
       );
       setTimeout(() => this.notice.set(null), 15_000);
     } catch (error) {
