@@ -1,0 +1,67 @@
+"""python -m training.phone prepare|train|export|eval: the phone detector, from open data."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_BASE = Path(__file__).resolve().parents[3] / "shared" / "models" / "yolox_nano.onnx"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m training.phone")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare", help="extract the pinned training split and check it")
+    p.add_argument("--clone", required=True, help="a clone of the dataset's repository")
+    p.add_argument("--data", default="data/phone-train")
+    p.add_argument("--dev", default=str(DEFAULT_BASE.parents[1] / "evalset" / "phones" / "images"))
+    t = sub.add_parser("train", help="train (resumes from OUT/last.pt when present)")
+    t.add_argument("--data", default="data/phone-train")
+    t.add_argument("--out", default="runs/phone")
+    t.add_argument("--base", default=str(DEFAULT_BASE), help="YOLOX-Nano ONNX to start from")
+    t.add_argument("--epochs", type=int, default=12)
+    t.add_argument("--batch", type=int, default=16)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--threads", type=int, default=2)
+    t.add_argument(
+        "--freeze", type=int, default=0, help="leave the first N parameter tensors as they are"
+    )
+    t.add_argument("--exclude-groups", default="", help="source groups to keep out (cross-check)")
+    e = sub.add_parser("export", help="write a checkpoint as the product's ONNX model")
+    e.add_argument("checkpoint")
+    e.add_argument("--base", default=str(DEFAULT_BASE))
+    e.add_argument("--out", required=True)
+    v = sub.add_parser("eval", help="dev recall and false alarms of a checkpoint")
+    v.add_argument("checkpoint")
+    v.add_argument("--base", default=str(DEFAULT_BASE))
+    args = parser.parse_args()
+
+    if args.command == "prepare":
+        from training.phone.manifest import prepare, training_images
+
+        rows = prepare(Path(args.clone), Path(args.data), Path(args.dev))
+        print(
+            f"{len(training_images(rows))} training images in {args.data} (all match the manifest)"
+        )
+    elif args.command == "train":
+        from training.phone.train import train
+
+        train(args)
+    else:
+        import torch
+        from training.phone import model
+
+        net = model.load_torch(Path(args.base))
+        net.load_state_dict(torch.load(args.checkpoint, weights_only=False)["model"])
+        if args.command == "export":
+            model.export(net, Path(args.out))
+            print(f"wrote {args.out}")
+        else:
+            from training.phone.evaluate import dev_recall
+
+            print(dev_recall(net))
+
+
+if __name__ == "__main__":
+    main()

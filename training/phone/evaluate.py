@@ -1,0 +1,86 @@
+"""A quick dev check during training: box recall on the dev phone frames and phone false alarms
+on the phone-free images of the dev manifest, at a few thresholds. The product's own
+``proctor eval`` is the figure of record; this one only tracks progress."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from training.phone import loss, model
+
+EVALSET = Path(
+    os.environ.get("PROCTOR_EVALSET", Path(__file__).resolve().parents[3] / "shared" / "evalset")
+)
+THRESHOLDS = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+
+
+def letterbox(image: np.ndarray) -> tuple[np.ndarray, float]:
+    h, w = image.shape[:2]
+    r = min(model.SIZE / h, model.SIZE / w)
+    canvas = np.full((model.SIZE, model.SIZE, 3), 114, np.uint8)
+    canvas[: round(h * r), : round(w * r)] = cv2.resize(image, (round(w * r), round(h * r)))
+    return canvas, r
+
+
+@torch.no_grad()
+def phones(
+    net: torch.nn.Module, image: np.ndarray, cache: tuple[torch.Tensor, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    canvas, r = letterbox(image)
+    raw = net(torch.from_numpy(canvas).permute(2, 0, 1).float()[None])
+    boxes = loss.decode(raw, *cache)[0] / r
+    score = torch.sigmoid(raw[0, :, 4]) * torch.sigmoid(raw[0, :, loss.CLS])
+    keep = score > min(THRESHOLDS)
+    b, s = boxes[keep].numpy(), score[keep].numpy()
+    idx = cv2.dnn.NMSBoxes(
+        [[float(x1), float(y1), float(x2 - x1), float(y2 - y1)] for x1, y1, x2, y2 in b],
+        s.tolist(),
+        min(THRESHOLDS),
+        0.45,
+    )
+    idx = np.array(idx).flatten().astype(int)
+    return b[idx], s[idx]
+
+
+def found(pred: np.ndarray, truth: np.ndarray) -> bool:
+    if len(pred) == 0:
+        return False
+    iou = loss.pair_iou(torch.from_numpy(pred), torch.from_numpy(truth[None]))[:, 0].numpy()
+    cx, cy = (pred[:, 0] + pred[:, 2]) / 2, (pred[:, 1] + pred[:, 3]) / 2
+    inside = (cx >= truth[0]) & (cx <= truth[2]) & (cy >= truth[1]) & (cy <= truth[3])
+    return bool(((iou >= 0.25) | inside).any())
+
+
+def dev_recall(net: torch.nn.Module) -> dict[str, float]:
+    net.eval()
+    cache = loss.grids()
+    hits = {t: 0 for t in THRESHOLDS}
+    total = 0
+    with (EVALSET / "phones" / "phones.csv").open() as f:
+        for row in csv.DictReader(f):
+            image = cv2.imread(str(EVALSET / "phones" / "images" / row["file"]))
+            b, s = phones(net, image, cache)
+            for box in row["boxes"].split(";"):
+                truth = np.array([float(v) for v in box.split()], np.float32)
+                total += 1
+                for t in THRESHOLDS:
+                    hits[t] += found(b[s >= t], truth)
+    alarms = {t: 0 for t in THRESHOLDS}
+    free = 0
+    with (EVALSET / "manifest.csv").open() as f:
+        for row in csv.DictReader(f):
+            if "cell_phone" in row["objects"]:
+                continue
+            free += 1
+            _, s = phones(net, cv2.imread(str(EVALSET / "images" / row["file"])), cache)
+            for t in THRESHOLDS:
+                alarms[t] += bool((s >= t).any())
+    net.train()
+    out = {f"recall@{t}": round(hits[t] / total, 3) for t in THRESHOLDS}
+    out.update({f"false_alarms@{t}": round(alarms[t] / free, 3) for t in THRESHOLDS})
+    return out

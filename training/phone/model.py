@@ -1,0 +1,117 @@
+"""YOLOX-Nano as a trainable torch module, and back to ONNX.
+
+The starting weights are the released YOLOX-Nano (Apache-2.0) in ONNX form. Its graph ends with
+sigmoids on objectness and class scores; training wants logits, so those sigmoids are cut out
+before conversion and put back on export. The exported model has the same input and output as
+the original, so the product's YOLOX plugin runs it unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+SIZE = 416
+STRIDES = (8, 16, 32)
+PHONE_CLASS = 67  # COCO "cell phone": the class row the detector is trained on
+
+
+def _shim_torchvision() -> None:
+    """onnx2torch imports torchvision for NMS and RoIAlign, which this graph does not use; the
+    CPU torch build here has no matching torchvision, so a stand-in keeps the import working."""
+    if "torchvision" in sys.modules:
+        return
+    try:
+        import torchvision  # noqa: F401
+
+        return
+    except Exception:
+        sys.modules.pop("torchvision", None)
+    tv = types.ModuleType("torchvision")
+    ops = types.ModuleType("torchvision.ops")
+
+    def missing(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("torchvision is not installed")
+
+    ops.nms = ops.box_convert = ops.roi_align = missing  # type: ignore[attr-defined]
+    tv.ops = ops  # type: ignore[attr-defined]
+    sys.modules["torchvision"] = tv
+    sys.modules["torchvision.ops"] = ops
+
+
+def logit_graph(path: Path) -> onnx.ModelProto:
+    """The ONNX model with its head's output sigmoids removed and a free batch dimension."""
+    model = onnx.load(str(path))
+    graph = model.graph
+    concat_inputs = {i for n in graph.node if n.op_type == "Concat" for i in n.input}
+    head_sigmoids = [
+        n
+        for n in graph.node
+        if n.op_type == "Sigmoid" and n.output[0] in concat_inputs and "Mul" not in n.name
+    ]
+    if len(head_sigmoids) != 6:
+        raise ValueError(f"expected 6 head sigmoids in a YOLOX graph, found {len(head_sigmoids)}")
+    for node in head_sigmoids:
+        # Feed the sigmoid's input straight to its consumers.
+        src, dst = node.input[0], node.output[0]
+        for other in graph.node:
+            for k, name in enumerate(other.input):
+                if name == dst:
+                    other.input[k] = src
+        graph.node.remove(node)
+    cells = [(SIZE // s) ** 2 for s in STRIDES]
+    reshapes = [n for n in graph.node if n.op_type == "Reshape"]
+    for node, count in zip(reshapes, cells, strict=True):
+        for init in graph.initializer:
+            if init.name == node.input[1]:
+                shape = numpy_helper.to_array(init)
+                init.CopyFrom(
+                    numpy_helper.from_array(
+                        np.array([-1, shape[1], count], dtype=np.int64), init.name
+                    )
+                )
+    return model
+
+
+def load_torch(path: Path) -> torch.nn.Module:
+    """A trainable module from a YOLOX ONNX file: input [N, 3, 416, 416] BGR 0-255, output
+    [N, 3549, 85] raw (box offsets, objectness logit, class logits)."""
+    _shim_torchvision()
+    from onnx2torch import convert
+
+    module: torch.nn.Module = convert(logit_graph(path))
+    return module
+
+
+class WithScores(torch.nn.Module):
+    """Puts the sigmoids back so the exported model matches the original's output."""
+
+    def __init__(self, inner: torch.nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        out = self.inner(images)
+        return torch.cat([out[..., :4], torch.sigmoid(out[..., 4:])], dim=-1)
+
+
+def export(module: torch.nn.Module, path: Path) -> None:
+    """Write the trained module as ONNX (opset 11, batch of one, fixed 416x416 input)."""
+    wrapped = WithScores(module).eval()
+    dummy = torch.zeros(1, 3, SIZE, SIZE)
+    torch.onnx.export(
+        wrapped,
+        (dummy,),
+        str(path),
+        input_names=["images"],
+        output_names=["output"],
+        opset_version=11,
+        dynamo=False,
+    )
