@@ -94,7 +94,8 @@ async def live_latency(url: str, seconds: float) -> dict[str, Any]:
     while time.perf_counter() - start < seconds:
         sent_at.append(time.perf_counter())
         await candidate.call(
-            "frame", {"session_id": sid, "image": frames[n % len(frames)], "ts": 0}
+            "frame",
+            {"session_id": sid, "image": frames[n % len(frames)], "ts": time.time() * 1000},
         )
         n += 1
         await asyncio.sleep(max(0.0, start + n - time.perf_counter()))  # one frame a second

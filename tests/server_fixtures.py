@@ -165,6 +165,11 @@ def start_session(client: httpx.Client, name: str = "Ada Lovelace", **extra: Any
     return body
 
 
+def now_ms() -> float:
+    """This machine's clock as a Socket.IO ``ts``: milliseconds since 1970, like Date.now()."""
+    return time.time() * 1000
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.cluster_fixtures import ServerProcess
-from tests.server_fixtures import Peer, bearer, start_session
+from tests.server_fixtures import Peer, bearer, now_ms, start_session
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -135,14 +135,15 @@ async def test_analysis_runs_on_the_candidates_node(
     await joined(interviewer, sid, "interviewer", "Grace")
     await joined(candidate, sid, "candidate", "Ada")
     image = (evalset / "images" / "noface_livingroom.jpg").read_bytes()
+    ts = now_ms()  # every frame says it was taken then: the event tells which frame started it
     for _ in range(120):
-        ack = await candidate.call("frame", {"session_id": sid, "image": image, "ts": 1.0})
+        ack = await candidate.call("frame", {"session_id": sid, "image": image, "ts": ts})
         assert ack == {"ok": True, "accepted": True}, ack
         if interviewer.of("event") and candidate.of("notice"):
             break
         await asyncio.sleep(0.4)
     event = await interviewer.wait_for("event", lambda e: e["type"] == "no_face_detected")
-    assert event["source"] == "vision" and event["frame_ts"] == 1.0
+    assert event["source"] == "vision" and event["frame_ts"] == ts
     await interviewer.wait_for("score", lambda m: m["score"] < 100)
     assert candidate.of("notice")[0]["type"] == "no_face_detected"
 

@@ -11,6 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from proctor.api.schemas import EventType
+from tests.server_fixtures import now_ms
 
 KNOWN_EVENTS = ("join", "frame", "event", "chat", "snapshot", "signal", "calibrate")
 # Names the client library keeps for itself: they never reach the server as messages.
@@ -80,7 +81,7 @@ def valid(name: str, session_id: str, role: str) -> dict[str, Any]:
     """A payload the server accepts for message ``name`` from ``role``."""
     by_name: dict[str, dict[str, Any]] = {
         "join": {"session_id": session_id, "role": role, "name": "Ada"},
-        "frame": {"session_id": session_id, "image": small_jpeg(), "ts": 1},
+        "frame": {"session_id": session_id, "image": small_jpeg(), "ts": now_ms()},
         "event": {"session_id": session_id, "type": "focus_lost", "detail": "tab"},
         "chat": {"session_id": session_id, "message": "hello"},
         "snapshot": {"session_id": session_id},

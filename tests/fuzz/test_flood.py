@@ -15,7 +15,7 @@ import pytest
 
 from proctor.db import repo
 from tests.conftest import require
-from tests.server_fixtures import LiveServer, start_session
+from tests.server_fixtures import LiveServer, now_ms, start_session
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -52,7 +52,7 @@ async def test_flooding_client_is_limited_and_a_calm_one_is_served(
                 for _ in range(20):  # no waiting for acks: as fast as the socket takes them
                     n += 1
                     await flooder.sio.emit("chat", {"session_id": loud_id, "message": f"spam {n}"})
-                    frame = {"session_id": loud_id, "image": face, "ts": 0}
+                    frame = {"session_id": loud_id, "image": face, "ts": now_ms()}
                     await flooder.sio.emit("frame", frame)
                 chats.append(await flooder.call("chat", {"session_id": loud_id, "message": "x"}))
                 frames.append(await flooder.call("frame", {"session_id": loud_id, "image": face}))
@@ -63,7 +63,7 @@ async def test_flooding_client_is_limited_and_a_calm_one_is_served(
         deadline = time.monotonic() + 90
         while not any(e["type"] == "no_face_detected" for e in calm_interviewer.of("event")):
             assert time.monotonic() < deadline, calm_interviewer.summary()
-            ack = await calm.call("frame", {"session_id": calm_id, "image": empty, "ts": 0})
+            ack = await calm.call("frame", {"session_id": calm_id, "image": empty, "ts": now_ms()})
             assert ack == {"ok": True, "accepted": True}, ack
             text = f"calm {len(sent)}"
             assert (await calm.call("chat", {"session_id": calm_id, "message": text}))["ok"]

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import require
 from tests.fuzz.images import hostile_jpegs
-from tests.server_fixtures import LiveServer, bearer, start_session
+from tests.server_fixtures import LiveServer, bearer, now_ms, start_session
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -72,7 +72,7 @@ async def test_hostile_jpegs_are_refused_or_analyzed_without_harm(
 
         for name, image in variants.items():
             before = processed(live)
-            ack = await candidate.call("frame", {"session_id": sid, "image": image, "ts": 0})
+            ack = await candidate.call("frame", {"session_id": sid, "image": image, "ts": now_ms()})
             if name in REFUSED_AT_ONCE:
                 assert ack["ok"] is False and ack["error"].startswith("image"), (name, ack)
                 assert processed(live) == before, name
@@ -100,7 +100,7 @@ async def test_hostile_jpegs_are_refused_or_analyzed_without_harm(
         deadline = loop.time() + 60
         while not any(e["type"] == "no_face_detected" for e in interviewer.of("event")):
             assert loop.time() < deadline, interviewer.summary()
-            ack = await candidate.call("frame", {"session_id": sid, "image": empty, "ts": 0})
+            ack = await candidate.call("frame", {"session_id": sid, "image": empty, "ts": now_ms()})
             assert ack == {"ok": True, "accepted": True}, ack
             await asyncio.sleep(0.4)
         health = http.get("/healthz").json()

@@ -12,7 +12,7 @@ import pytest
 
 from proctor.loadtest.scrape import Scrape, parse
 from tests.cluster_fixtures import ServerProcess
-from tests.server_fixtures import start_session
+from tests.server_fixtures import now_ms, start_session
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -54,7 +54,7 @@ async def test_metrics_count_frames_events_clients_and_process(
     sent = 0
     while not interviewer.of("event"):
         assert sent < 100, interviewer.summary()
-        ack = await candidate.call("frame", {"session_id": sid, "image": image, "ts": 1})
+        ack = await candidate.call("frame", {"session_id": sid, "image": image, "ts": now_ms()})
         assert ack["accepted"], ack
         sent += 1
         await asyncio.sleep(0.3)

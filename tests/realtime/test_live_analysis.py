@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import require
 from tests.fuzz.images import patch_sof
-from tests.server_fixtures import LiveServer, bearer, start_session
+from tests.server_fixtures import LiveServer, bearer, now_ms, start_session
 from tests.vision.composites import background_face_frame
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
@@ -41,7 +41,9 @@ async def send_until(
     deadline = loop.time() + seconds
     while not done():
         assert loop.time() < deadline, f"nothing after {sent} frames; got {candidate.summary()}"
-        ack = await candidate.call("frame", {"session_id": session_id, "image": image, "ts": 0})
+        ack = await candidate.call(
+            "frame", {"session_id": session_id, "image": image, "ts": now_ms()}
+        )
         assert ack == {"ok": True, "accepted": True}, ack
         sent += 1
         await asyncio.sleep(0.4)

@@ -7,9 +7,9 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from proctor.api.schemas import SessionOnlyIn, SignalIn
 from proctor.api.views import iso
 from proctor.db.models import utcnow
+from proctor.realtime.payloads import FrameIn, SessionOnlyIn, SignalIn, SnapshotIn, error, parse
 from proctor.realtime.slots import PendingFrame
 from proctor.storage import is_jpeg
 from proctor.vision.frames import FrameError, check_header
@@ -38,12 +38,10 @@ def check_image(image: Any, limit: int, max_side: int) -> str | None:
 
 
 def register(on: On, ctx: AppContext, guard: Guard) -> None:
-    from proctor.realtime.server import error, parse
-
     @on("frame")
     async def frame(sid: str, data: Any = None) -> dict[str, Any]:
         received_wall, received_mono = time.time(), time.monotonic()
-        payload = parse(SessionOnlyIn, data)
+        payload = parse(FrameIn, data)
         if isinstance(payload, dict):
             ctx.metrics.reject_frame(payload["error"])
             return payload
@@ -52,16 +50,14 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
             ctx.metrics.reject_frame(conn["error"])
             return conn
         problem = check_image(
-            data.get("image"), ctx.settings.max_frame_bytes, ctx.settings.max_image_side
+            payload.image, ctx.settings.max_frame_bytes, ctx.settings.max_image_side
         )
         if problem:
             ctx.metrics.reject_frame(problem)
             return error(problem)
-        ts = data.get("ts")
-        client_ts = float(ts) if isinstance(ts, int | float) and not isinstance(ts, bool) else None
         accepted = ctx.live.submit(
             payload.session_id,
-            PendingFrame(bytes(data["image"]), received_wall, received_mono, client_ts),
+            PendingFrame(payload.image, received_wall, received_mono, payload.ts),
             candidate=conn.session_name,
             notices=conn.notices,
         )
@@ -71,22 +67,20 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
 
     @on("snapshot")
     async def snapshot(sid: str, data: Any = None) -> dict[str, Any]:
-        payload = parse(SessionOnlyIn, data)
+        payload = parse(SnapshotIn, data)
         if isinstance(payload, dict):
             return payload
         conn = await guard.check(sid, payload.session_id)
         if isinstance(conn, dict):
             return conn
         if conn.principal.role == "interviewer":
-            request_id = secrets.token_hex(8)
-            await ctx.hub.request_snapshot(payload.session_id, request_id)
-            return {"ok": True, "request_id": request_id}
-        request_id = data.get("request_id")
-        if not isinstance(request_id, str) or not request_id:
-            return error("request_id is required")
-        problem = check_image(
-            data.get("image"), ctx.settings.max_frame_bytes, ctx.settings.max_image_side
-        )
+            asked = secrets.token_hex(8)
+            await ctx.hub.request_snapshot(payload.session_id, asked)
+            return {"ok": True, "request_id": asked}
+        request_id, image = payload.request_id, payload.image
+        if request_id is None or image is None:
+            return error("request_id and image are required in a candidate's snapshot")
+        problem = check_image(image, ctx.settings.max_frame_bytes, ctx.settings.max_image_side)
         if problem:
             return error(problem)
         if not await ctx.hub.claim_snapshot(payload.session_id, request_id):
@@ -95,7 +89,7 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
             {
                 "session_id": payload.session_id,
                 "request_id": request_id,
-                "image": bytes(data["image"]),
+                "image": image,
                 "timestamp": iso(utcnow()),
             }
         )
@@ -115,7 +109,7 @@ def register(on: On, ctx: AppContext, guard: Guard) -> None:
             return error("data must be JSON")
         if size > MAX_SIGNAL_BYTES:
             return error(f"signal too large: {size} bytes (limit {MAX_SIGNAL_BYTES})")
-        if not await ctx.hub.relay_signal(conn, data["data"], payload.to):
+        if not await ctx.hub.relay_signal(conn, payload.data, payload.to):
             return error("no such peer in this session")
         return {"ok": True}
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from proctor.api.schemas import BROWSER_TYPES, ChatIn, EventIn
+from proctor.api.schemas import BROWSER_TYPES
 from proctor.api.views import chat_json
 from proctor.db import repo
 from proctor.db.models import utcnow
+from proctor.realtime.payloads import ChatIn, EventIn, error, parse
 
 if TYPE_CHECKING:
     from proctor.realtime.context import AppContext
@@ -40,8 +41,6 @@ def event_source(role: str, type_: str) -> str | None:
 
 
 def register(on: On, ctx: AppContext, guard: Guard) -> None:
-    from proctor.realtime.server import error, parse
-
     @on("event")
     async def event(sid: str, data: Any = None) -> dict[str, Any]:
         payload = parse(EventIn, data)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import socketio
-from pydantic import BaseModel, ValidationError
 
-from proctor.api.schemas import JoinIn
 from proctor.config import Settings
 from proctor.db import repo
 from proctor.observability.logs import session_var
 from proctor.realtime.hub import Connection
+from proctor.realtime.payloads import JoinIn, error, parse
 from proctor.realtime.protocol import GuardedServer
 from proctor.realtime.redis_manager import ResilientRedisManager
 
@@ -25,7 +24,6 @@ log = logging.getLogger(__name__)
 Ack = dict[str, Any]
 Handler = Callable[..., Awaitable[Any]]
 On = Callable[[str], Callable[[Handler], Handler]]
-M = TypeVar("M", bound=BaseModel)
 
 
 def create_sio(settings: Settings) -> socketio.AsyncServer:
@@ -43,22 +41,6 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
         logger=False,
         engineio_logger=False,
     )
-
-
-def error(message: str) -> Ack:
-    return {"ok": False, "error": message}
-
-
-def parse(model: type[M], data: Any) -> M | Ack:
-    """The payload as ``model``, or an error ack naming what is wrong."""
-    if not isinstance(data, dict):
-        return error("payload must be an object")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "payload"
-        return error(f"{where}: {first['msg']}")
 
 
 class Guard:
