@@ -15,6 +15,15 @@ def main() -> None:
     p.add_argument("--clone", required=True, help="a clone of the dataset's repository")
     p.add_argument("--data", default="data/phone-train")
     p.add_argument("--dev", default=str(DEFAULT_BASE.parents[1] / "evalset" / "phones" / "images"))
+    n = sub.add_parser("negatives", help="extract the pinned phone-free images")
+    n.add_argument(
+        "--clone",
+        action="append",
+        default=[],
+        metavar="OWNER/NAME=DIR",
+        help="a clone of each repository named in training/phone/negatives.csv",
+    )
+    n.add_argument("--out", default="data/phone-negatives")
     t = sub.add_parser("train", help="train (resumes from OUT/last.pt when present)")
     t.add_argument("--data", default="data/phone-train")
     t.add_argument("--out", default="runs/phone")
@@ -27,6 +36,8 @@ def main() -> None:
     t.add_argument(
         "--freeze", type=int, default=0, help="leave the first N parameter tensors as they are"
     )
+    t.add_argument("--negatives", default="data/phone-negatives", help="phone-free images")
+    t.add_argument("--init", default="", help="start from this checkpoint's weights")
     t.add_argument("--exclude-groups", default="", help="source groups to keep out (cross-check)")
     e = sub.add_parser("export", help="write a checkpoint as the product's ONNX model")
     e.add_argument("checkpoint")
@@ -44,12 +55,19 @@ def main() -> None:
         print(
             f"{len(training_images(rows))} training images in {args.data} (all match the manifest)"
         )
+    elif args.command == "negatives":
+        from training.phone.negatives import extract
+
+        clones = dict(c.split("=", 1) for c in args.clone)
+        count = extract({k: Path(v) for k, v in clones.items()}, Path(args.out))
+        print(f"{count} phone-free images in {args.out} (all match negatives.csv)")
     elif args.command == "train":
         from training.phone.train import train
 
         train(args)
     else:
         import torch
+
         from training.phone import model
 
         net = model.load_torch(Path(args.base))

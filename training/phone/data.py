@@ -110,8 +110,55 @@ def _phone_free_window(
     return None
 
 
+def _paste(
+    image: np.ndarray, boxes: np.ndarray, background: Path, rng: random.Random
+) -> tuple[np.ndarray, np.ndarray]:
+    """The phone (with the hand around it) cut out of ``image`` and blended into a phone-free
+    photo: the same phones before new people and rooms."""
+    back = cv2.imread(str(background), cv2.IMREAD_COLOR)
+    if back is None or not len(boxes):
+        return image, boxes
+    h, w = image.shape[:2]
+    bh, bw = back.shape[:2]
+    scale = 640 / max(bh, bw)
+    back = cv2.resize(back, (max(1, round(bw * scale)), max(1, round(bh * scale))))
+    bh, bw = back.shape[:2]
+    x1, y1, x2, y2 = boxes[rng.randrange(len(boxes))]
+    grow = rng.uniform(0.1, 0.6)
+    px, py = (x2 - x1) * grow, (y2 - y1) * grow
+    cx1, cy1 = int(max(0, x1 - px)), int(max(0, y1 - py))
+    cx2, cy2 = int(min(w, x2 + px)), int(min(h, y2 + py))
+    patch = image[cy1:cy2, cx1:cx2]
+    fit = min(1.0, 0.9 * bw / max(patch.shape[1], 1), 0.9 * bh / max(patch.shape[0], 1))
+    f = fit * rng.uniform(0.45, 1.0)
+    pw, ph = max(8, round(patch.shape[1] * f)), max(8, round(patch.shape[0] * f))
+    patch = cv2.resize(patch, (pw, ph))
+    ox, oy = rng.randint(0, max(0, bw - pw)), rng.randint(0, max(0, bh - ph))
+    pw, ph = min(pw, bw - ox), min(ph, bh - oy)
+    mask = np.zeros((ph, pw), np.float32)
+    edge = max(2, min(pw, ph) // 10)
+    mask[edge:-edge, edge:-edge] = 1.0
+    mask = cv2.GaussianBlur(mask, (0, 0), edge / 2 + 0.5)[..., None]
+    region = back[oy : oy + ph, ox : ox + pw].astype(np.float32)
+    back[oy : oy + ph, ox : ox + pw] = (mask * patch[:ph, :pw] + (1 - mask) * region).astype(
+        np.uint8
+    )
+    inside = (
+        (boxes[:, 0] >= cx1) & (boxes[:, 1] >= cy1) & (boxes[:, 2] <= cx2) & (boxes[:, 3] <= cy2)
+    )
+    moved = (boxes[inside] - np.array([cx1, cy1, cx1, cy1], np.float32)) * f
+    moved += np.array([ox, oy, ox, oy], np.float32)
+    moved[:, [0, 2]] = moved[:, [0, 2]].clip(0, bw)
+    moved[:, [1, 3]] = moved[:, [1, 3]].clip(0, bh)
+    return back, moved.astype(np.float32)
+
+
 def sample(
-    item: Item, rng: random.Random, negative_share: float = 0.1
+    item: Item,
+    rng: random.Random,
+    negative_share: float = 0.1,
+    backgrounds: list[Path] | None = None,
+    paste_share: float = 0.25,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One augmented training sample: a 416x416 BGR uint8 canvas (frame at the top-left, the
     rest filled with 114, as the detector letterboxes) and its phone boxes in canvas pixels."""
@@ -119,6 +166,8 @@ def sample(
     if image is None:
         raise ValueError(f"{item.image}: unreadable")
     boxes = item.boxes.copy()
+    if backgrounds and len(boxes) and rng.random() < paste_share:
+        image, boxes = _paste(image, boxes, rng.choice(backgrounds), rng)
     h, w = image.shape[:2]
     if len(boxes) and rng.random() < negative_share:
         window = _phone_free_window(boxes, w, h, rng)

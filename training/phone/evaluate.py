@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+
 from training.phone import loss, model
 
 EVALSET = Path(

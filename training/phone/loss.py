@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
 from training.phone.model import PHONE_CLASS, SIZE, STRIDES
 
 CLS = 5 + PHONE_CLASS

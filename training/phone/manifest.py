@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from training.phone import leakage
 
 REPO = "S-Rahul-Naik/AI-Smart-Exam-Proctoring-System"

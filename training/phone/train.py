@@ -13,22 +13,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+
+from proctor.evaluation.sources import source_group
 from training.phone import data, loss, manifest, model
 from training.phone.evaluate import dev_recall
 
-from proctor.evaluation.sources import source_group
-
 
 class Samples(torch.utils.data.Dataset[tuple[torch.Tensor, torch.Tensor]]):
-    def __init__(self, items: list[data.Item], seed: int, epoch: int) -> None:
+    def __init__(
+        self, items: list[data.Item], seed: int, epoch: int, backgrounds: list[Path]
+    ) -> None:
         self.items, self.seed, self.epoch = items, seed, epoch
+        self.backgrounds = backgrounds
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = random.Random(self.seed * 1_000_003 + self.epoch * 10_007 + i)
-        canvas, boxes = data.sample(self.items[i], rng)
+        canvas, boxes = data.sample(self.items[i], rng, backgrounds=self.backgrounds)
         return torch.from_numpy(canvas).permute(2, 0, 1).float(), torch.from_numpy(boxes)
 
 
@@ -82,7 +85,14 @@ def train(a: argparse.Namespace) -> None:
         names = [n for n in names if source_group(n) not in exclude]
     root = Path(a.data)
     items = data.read_items(root / "images", root / "labels", names)
+    # Phone-free photos of other people and rooms (training/phone/negatives.csv): seen as they
+    # are, and as backgrounds that phones are pasted into.
+    negatives = sorted(Path(a.negatives).glob("*")) if a.negatives else []
+    items += [data.Item(p, np.zeros((0, 4), np.float32)) for p in negatives]
+    print(f"{len(names)} phone images, {len(negatives)} phone-free images", flush=True)
     net = model.load_torch(Path(a.base))
+    if a.init:
+        net.load_state_dict(torch.load(a.init, weights_only=False)["model"])
     params = list(net.named_parameters())
     frozen = int(a.freeze)
     for i, (_, p) in enumerate(params):
@@ -118,7 +128,7 @@ def train(a: argparse.Namespace) -> None:
             )
         for epoch in range(start_epoch, a.epochs):
             loader = torch.utils.data.DataLoader(
-                Samples(items, a.seed, epoch),
+                Samples(items, a.seed, epoch, negatives),
                 batch_size=a.batch,
                 shuffle=True,
                 num_workers=1,
