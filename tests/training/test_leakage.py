@@ -55,3 +55,19 @@ def test_no_training_image_is_a_near_copy_of_a_dev_frame(evalset: Path) -> None:
         else:
             assert d <= leakage.NEAR, f"{row['path']} was left out, but is {d} bits away"
     assert checked > 2000
+
+
+def test_negatives_share_no_source_with_the_evaluation_set(evalset: Path) -> None:
+    """The phone-free training images come from repositories the evaluation set never uses."""
+    import csv
+
+    from training.phone.negatives import read_manifest as read_negatives
+
+    negatives = read_negatives()
+    assert len(negatives) > 1000
+    assert all(len(r["sha256"]) == 64 and len(r["commit"]) == 40 for r in negatives)
+    used: set[str] = {REPO}
+    for table in ("manifest.csv", "videos.csv", "phones/phones.csv", "audio/audio.csv"):
+        with (evalset / table).open(newline="") as f:
+            used |= {row["source_repo"] for row in csv.DictReader(f)}
+    assert not {r["repo"] for r in negatives} & used
