@@ -4,6 +4,7 @@ send each alert exactly once between them."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -67,3 +68,24 @@ def test_servers_sharing_postgres_send_each_alert_once(
     time.sleep(2.0)
     got = Counter(r.json()["event"]["id"] for r in receiver.requests)
     assert sorted(got) == sorted(ids) and set(got.values()) == {1}
+
+
+def test_alerts_a_killed_server_wrote_are_sent_once_by_the_others(
+    start_node: Callable[..., ServerProcess],
+    receiver: HttpReceiver,
+    pg_url: str,
+    shared_redis: str,
+) -> None:
+    url = receiver.url("json")
+    writer = start_node("writer", pg_url, shared_redis, alert_urls=url, alert_sender="false",
+                        **ALERTS)  # fmt: skip
+    s = start_session(httpx.Client(base_url=writer.url), "Ada")
+    ids = [log_manual(writer, s, f"note {i}") for i in range(5)]
+    writer.kill()
+    assert receiver.requests == []
+    for name in ("b", "c"):
+        start_node(name, pg_url, shared_redis, alert_urls=url, **ALERTS)
+    wait_until(lambda: len(receiver.delivered()) >= 5, what="the 5 alerts")
+    time.sleep(2.0)
+    notes = sorted(re.findall(r"note \d", r.json()["message"])[0] for r in receiver.requests)
+    assert notes == [f"note {i}" for i in range(5)] and len(ids) == 5

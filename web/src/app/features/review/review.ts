@@ -44,6 +44,8 @@ const LEAD_S = 2;
 })
 export class Review implements OnInit {
   readonly id = input.required<string>();
+  /** An event to open at once (`?event=<id>`: the link in an alert). */
+  readonly event = input<string | undefined>();
   private readonly api = inject(ApiService);
   private readonly tokens = inject(TokenStore);
 
@@ -119,6 +121,11 @@ export class Review implements OnInit {
       (alerts) => this.alerts.set(alerts),
       () => this.alerts.set([]),
     );
+    const wanted = this.places().find((p) => String(p.event.id) === this.event());
+    if (wanted?.span) {
+      await this.choose(wanted.span.part.part, wanted.at);
+      return;
+    }
     // The main recording first: the largest part, as GET /sessions/{id}/video serves it.
     const main = [...this.parts()].sort((a, b) => b.size - a.size)[0];
     if (main) {
