@@ -5,6 +5,7 @@ frames send nothing, and a receiver that never answers does not hold up the next
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ async def join(live: LiveServer, peers: Any) -> tuple[dict[str, str], Any, Any]:
     return s, interviewer, candidate
 
 
+def now_ms() -> int:
+    """The candidate page's clock, as frames carry it."""
+    return int(time.time() * 1000)
+
+
 async def send_frames(
     candidate: Any, sid: str, image: bytes, done: Callable[[], bool], limit: int = 150
 ) -> int:
@@ -52,7 +58,7 @@ async def send_frames(
     for n in range(limit):
         if done():
             return n
-        ack = await candidate.call("frame", {"session_id": sid, "image": image, "ts": 0})
+        ack = await candidate.call("frame", {"session_id": sid, "image": image, "ts": now_ms()})
         assert ack == {"ok": True, "accepted": True}, ack
         await asyncio.sleep(0.5)
     raise AssertionError(f"not done after {limit} frames")
@@ -78,7 +84,7 @@ async def test_a_phone_sends_one_email_with_its_picture_and_one_post(
     await send_frames(candidate, sid, phone, lambda: bool(smtp.messages and receiver.requests))
     # The phone stays in view: the same event goes on, and no second alert comes.
     for _ in range(8):
-        await candidate.call("frame", {"session_id": sid, "image": phone, "ts": 0})
+        await candidate.call("frame", {"session_id": sid, "image": phone, "ts": now_ms()})
         await asyncio.sleep(0.5)
     phones = [e for e in interviewer.of("event") if e["detail"] == "cell_phone"]
     assert len(phones) == 1
