@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from proctor.alerts.config import channels, rule_for, session_url_problem
 from proctor.alerts.content import event_words
+from proctor.alerts.worker import config_warnings
 from proctor.config import Settings
 
 
@@ -63,3 +64,18 @@ def test_events_in_words() -> None:
     assert event_words("object_detected", "extra_person") == "another person seen"
     assert event_words("no_face_detected", "") == "no face in view"
     assert event_words("manual", "talking") == "logged by the interviewer: talking"
+
+
+def test_settings_that_can_never_work_are_named_at_start() -> None:
+    s = settings(
+        alert_urls="json://127.0.0.1:9/x mailto:// nonsense",
+        alert_events="object_detected:cell_phone,phone",
+    )
+    assert config_warnings(s) == [
+        "PROCTOR_ALERT_URLS item 2 is not a mailto:// URL Apprise can send to",
+        "PROCTOR_ALERT_URLS item 3 is not a URL Apprise can send to",
+        "PROCTOR_ALERT_EVENTS names 'phone', no event type (known: no_face_detected, "
+        "multiple_faces_detected, looking_away, object_detected, focus_lost, fullscreen_exit, "
+        "copy_paste, manual)",
+    ]
+    assert config_warnings(settings()) == []

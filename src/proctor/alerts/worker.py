@@ -15,16 +15,35 @@ import logging
 from pathlib import Path
 
 import anyio
+import apprise
 from sqlalchemy.orm import Session, sessionmaker
 
 from proctor.alerts import deliver, outbox
+from proctor.alerts.config import scheme_of
 from proctor.alerts.outbox import Job
+from proctor.api.schemas import EVENT_TYPES
 from proctor.config import Settings
 from proctor.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 SEND_THREADS = 4
 BATCH = 10
+
+
+def config_warnings(settings: Settings) -> list[str]:
+    """What in the alert settings can never work: URLs Apprise cannot read (named by place and
+    scheme, never in full) and event types no event has."""
+    found = []
+    for n, url in enumerate(settings.alert_urls, start=1):
+        if apprise.Apprise.instantiate(url) is None:
+            scheme = scheme_of(url)
+            what = f"a {scheme}:// URL" if scheme else "a URL"
+            found.append(f"PROCTOR_ALERT_URLS item {n} is not {what} Apprise can send to")
+    for key in settings.alert_events:
+        if key.split(":", 1)[0] not in EVENT_TYPES:
+            known = ", ".join(EVENT_TYPES)
+            found.append(f"PROCTOR_ALERT_EVENTS names {key!r}, no event type (known: {known})")
+    return found
 
 
 class AlertWorker:
@@ -48,6 +67,8 @@ class AlertWorker:
     async def start(self) -> None:
         """Start sending (when this server is a sender), first taking back what this node was
         sending when it last stopped."""
+        for warning in config_warnings(self.settings):
+            log.warning("alerts: %s", warning)
         if not self.settings.alert_sender:
             return
 
