@@ -36,6 +36,9 @@ def main() -> None:
     t.add_argument(
         "--freeze", type=int, default=0, help="leave the first N parameter tensors as they are"
     )
+    t.add_argument(
+        "--stop-after", type=int, default=0, help="stop after this many epochs (schedule kept)"
+    )
     t.add_argument("--negatives", default="data/phone-negatives", help="phone-free images")
     t.add_argument("--init", default="", help="start from this checkpoint's weights")
     t.add_argument("--exclude-groups", default="", help="source groups to keep out (cross-check)")
@@ -46,6 +49,12 @@ def main() -> None:
     v = sub.add_parser("eval", help="dev recall and false alarms of a checkpoint")
     v.add_argument("checkpoint")
     v.add_argument("--base", default=str(DEFAULT_BASE))
+    c = sub.add_parser("crosscheck", help="recall on source groups a checkpoint never saw")
+    c.add_argument("checkpoint")
+    c.add_argument("--groups", required=True, help="comma-separated source groups")
+    c.add_argument("--data", default="data/phone-train")
+    c.add_argument("--threshold", type=float, default=0.3)
+    c.add_argument("--base", default=str(DEFAULT_BASE))
     args = parser.parse_args()
 
     if args.command == "prepare":
@@ -72,7 +81,16 @@ def main() -> None:
 
         net = model.load_torch(Path(args.base))
         net.load_state_dict(torch.load(args.checkpoint, weights_only=False)["model"])
-        if args.command == "export":
+        if args.command == "crosscheck":
+            from training.phone.evaluate import dev_recall, group_recall
+
+            per = group_recall(net, Path(args.data), set(args.groups.split(",")), args.threshold)
+            found, total = sum(f for f, _ in per.values()), sum(n for _, n in per.values())
+            for g, (f, n) in per.items():
+                print(f"{g}: {f}/{n} = {f / max(n, 1):.2f}")
+            print(f"held-out groups: {found}/{total} = {found / max(total, 1):.3f}")
+            print(f"dev: {dev_recall(net)}")
+        elif args.command == "export":
             model.export(net, Path(args.out))
             print(f"wrote {args.out}")
         else:

@@ -85,3 +85,35 @@ def dev_recall(net: torch.nn.Module) -> dict[str, float]:
     out = {f"recall@{t}": round(hits[t] / total, 3) for t in THRESHOLDS}
     out.update({f"false_alarms@{t}": round(alarms[t] / free, 3) for t in THRESHOLDS})
     return out
+
+
+def group_recall(
+    net: torch.nn.Module, data: Path, groups: set[str], threshold: float
+) -> dict[str, tuple[int, int]]:
+    """Box recall per source group on the dataset's own frames of ``groups`` (every frame of
+    the training split in those groups, near copies of dev frames included): for a model that
+    was trained with those groups left out, these are people and rooms it never saw."""
+    from proctor.evaluation.sources import source_group
+
+    net.eval()
+    cache = loss.grids()
+    out: dict[str, list[int]] = {g: [0, 0] for g in sorted(groups)}
+    for image_path in sorted((data / "images").iterdir()):
+        group = source_group(image_path.name)
+        if group not in groups:
+            continue
+        image = cv2.imread(str(image_path))
+        h, w = image.shape[:2]
+        rows = (data / "labels" / (image_path.stem + ".txt")).read_text().split("\n")
+        b, s = phones(net, image, cache)
+        b = b[s >= threshold]
+        for row in filter(None, (r.split() for r in rows)):
+            cx, cy, bw, bh = (float(v) for v in row[1:5])
+            truth = np.array(
+                [(cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h],
+                np.float32,
+            )
+            out[group][1] += 1
+            out[group][0] += found(b, truth)
+    net.train()
+    return {g: (f, n) for g, (f, n) in out.items()}

@@ -126,7 +126,8 @@ def train(a: argparse.Namespace) -> None:
             writer.writerow(
                 ["step", "epoch", "total", "box", "obj", "cls", "fg", "lr", "images_per_s"]
             )
-        for epoch in range(start_epoch, a.epochs):
+        last = min(a.epochs, a.stop_after or a.epochs)
+        for epoch in range(start_epoch, last):
             loader = torch.utils.data.DataLoader(
                 Samples(items, a.seed, epoch, negatives),
                 batch_size=a.batch,
