@@ -18,6 +18,7 @@ from tests.cluster_fixtures import ServerProcess
 from tests.server_fixtures import bearer, start_session
 
 pytestmark = pytest.mark.slow
+PASSWORD = "pw-7Hq2xZ"
 ALERTS = {"alert_events": "manual", "alert_poll_seconds": 0.1, "alert_max_per_minute": 100}
 
 
@@ -37,7 +38,8 @@ def test_a_killed_server_sends_the_alert_after_restart_once(
     start_node: Callable[..., ServerProcess], receiver: HttpReceiver, tmp_path: Path
 ) -> None:
     db = f"sqlite:///{tmp_path / 'proctor.db'}"
-    url = receiver.url("json")
+    url = receiver.url("json").replace("://", f"://alice:{PASSWORD}@")
+    receiver.fail_first = 1  # one failed attempt, logged: the logs still hold no password
     # This node writes alerts but does not send them: killed, it leaves one unsent in the outbox.
     node = start_node("solo", db, alert_urls=url, alert_sender="false", **ALERTS)
     s = start_session(httpx.Client(base_url=node.url), "Ada")
@@ -46,11 +48,14 @@ def test_a_killed_server_sends_the_alert_after_restart_once(
     node.kill()
     assert receiver.requests == []
 
-    start_node("solo", db, alert_urls=url, **ALERTS)  # the same database, sending this time
+    # The same database, sending this time
+    again = start_node("solo", db, alert_urls=url, alert_retry_seconds=0.2, **ALERTS)
     wait_until(lambda: len(receiver.delivered()) == 1, what="the alert after the restart")
     time.sleep(2.0)
-    assert len(receiver.requests) == 1
-    assert "someone else answered a question" in receiver.requests[0].json()["message"]
+    assert [r.answered for r in receiver.requests] == [500, 200]
+    assert "someone else answered a question" in receiver.requests[1].json()["message"]
+    logs = again.log_path.read_text()
+    assert "will retry" in logs and PASSWORD not in logs
 
 
 def test_servers_sharing_postgres_send_each_alert_once(
@@ -68,6 +73,7 @@ def test_servers_sharing_postgres_send_each_alert_once(
     time.sleep(2.0)
     got = Counter(r.json()["event"]["id"] for r in receiver.requests)
     assert sorted(got) == sorted(ids) and set(got.values()) == {1}
+    assert all("shared-secret" not in node.log_path.read_text() for node in nodes)
 
 
 def test_alerts_a_killed_server_wrote_are_sent_once_by_the_others(
