@@ -252,13 +252,17 @@ def looking_away(data: ReportData, st: Styles, width: float) -> list[Flowable]:
     heading = Paragraph("Looking away", st.heading)
     if not away.events:
         return [KeepTogether([heading, Paragraph("No looking away was recorded.", st.body)])]
-    assert away.longest_at is not None
     plural = "s" if away.events != 1 else ""
+    # Events without a duration (logged by hand, say) have no stretch to name
+    longest = (
+        f"; longest stretch {labels.format_short_duration(away.longest_s)}, from "
+        f"{labels.format_offset(away.longest_at, data.started_at)}"
+        if away.longest_at is not None
+        else ""
+    )
     share = (
         f"{100 * away.share:.1f}% of the session ({labels.format_duration(away.away_s)} of "
-        f"{labels.format_duration(away.session_s)}) in {away.events} event{plural}; longest "
-        f"stretch {labels.format_short_duration(away.longest_s)}, from "
-        f"{labels.format_offset(away.longest_at, data.started_at)}."
+        f"{labels.format_duration(away.session_s)}) in {away.events} event{plural}{longest}."
     )
     rows: list[list[object]] = [["Reason", "Time"]]
     for reason, seconds in sorted(away.by_reason.items(), key=lambda kv: (-kv[1], kv[0])):
