@@ -10,13 +10,17 @@ from typing import Any
 
 import socketio
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from proctor import __version__
 from proctor.api import alerts, events, reports, sessions, system, videos
 from proctor.api.headers import SecurityHeaders
+from proctor.api.limits import BoundedRoute
+from proctor.api.methods import AllowedMethods
 from proctor.config import Settings, get_settings
 from proctor.realtime import server
 from proctor.realtime.context import AppContext
@@ -76,24 +80,42 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         public_url=settings.public_url,
         hsts_seconds=settings.hsts_seconds,
     )
-    _error_handlers(api)
+    allowed = AllowedMethods(api)
+    _error_handlers(api, allowed)
     for module in (sessions, events, videos, reports, system, alerts):
         api.include_router(module.router)
-    _web_routes(api, settings.web_dir)
+    api.router.route_class = BoundedRoute
+    _web_routes(api, settings.web_dir, allowed)
     server.register(sio, ctx)
     app = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
     app.ctx = ctx  # for tests and benchmarks that inspect the running app
     return app
 
 
-def _error_handlers(api: FastAPI) -> None:
+def _error_handlers(api: FastAPI, allowed: AllowedMethods) -> None:
     @api.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        # A body that is not JSON at all is malformed (400), as one that is not UTF-8 is;
+        # 422 is for JSON that does not fit the schema.
+        for err in errors:
+            if err.get("type") == "json_invalid":
+                reason = err.get("ctx", {}).get("error", "not JSON")
+                return JSONResponse({"detail": f"malformed JSON body: {reason}"}, status_code=400)
         messages = []
-        for err in exc.errors()[:5]:
+        for err in errors[:5]:
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
             messages.append(f"{where}: {err.get('msg', 'invalid')}")
         return JSONResponse({"detail": "; ".join(messages)}, status_code=422)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette names the methods of one route only; the path may have several.
+            methods = allowed(request.scope["path"])
+            if methods:
+                exc.headers = {**(exc.headers or {}), "Allow": ", ".join(methods)}
+        return await http_exception_handler(request, exc)
 
     @api.exception_handler(Exception)
     async def crashed(_: Request, exc: Exception) -> JSONResponse:
@@ -101,7 +123,7 @@ def _error_handlers(api: FastAPI) -> None:
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
 
-def _web_routes(api: FastAPI, web_dir: Path) -> None:
+def _web_routes(api: FastAPI, web_dir: Path, allowed: AllowedMethods) -> None:
     root = web_dir.resolve()
 
     def index() -> Response:
@@ -125,4 +147,6 @@ def _web_routes(api: FastAPI, web_dir: Path) -> None:
             return FileResponse(candidate)
         if path.startswith(SPA_PREFIXES):
             return index()
+        if allowed(f"/{path}"):  # a path of the API, which takes other methods than GET
+            raise HTTPException(405, "Method Not Allowed")
         raise HTTPException(404, "not found")

@@ -88,14 +88,25 @@ def test_resume_needs_the_interviewer(http: httpx.Client) -> None:
 
 
 def test_bad_start_bodies_get_clear_422(http: httpx.Client) -> None:
-    for body in ({}, {"name": ""}, {"name": 5}, {"name": "x" * 201}, {"name": "A", "extra": 1}):
+    for body in (
+        {},
+        {"name": ""},
+        {"name": " \t"},
+        {"name": None},
+        {"name": 5},
+        {"name": "x" * 201},
+        {"name": "A", "extra": 1},
+        {"session_id": "a/b"},
+    ):
         r = http.post("/start-session", json=body)
         assert r.status_code == 422, (body, r.text)
         assert isinstance(r.json()["detail"], str) and r.json()["detail"]
-    r = http.post(
-        "/start-session", content=b"{not json", headers={"content-type": "application/json"}
-    )
-    assert r.status_code == 422
+    # Not JSON at all (or not UTF-8) is malformed: 400, on every JSON route alike
+    for raw in (b"{not json", b'{"name": "\xff"}'):
+        r = http.post("/start-session", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 400, (raw, r.text)
+        assert "malformed" in r.json()["detail"] or "parsing" in r.json()["detail"]
+    assert start_session(http, "  Ada Lovelace\n")["name"] == "Ada Lovelace"
     weights = {"name": "A", "settings": {"score_weights": {"looking_away": -1}}}
     assert http.post("/start-session", json=weights).status_code == 422
 

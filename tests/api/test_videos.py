@@ -122,12 +122,14 @@ def test_chunked_upload_is_idempotent_and_ordered(server: LiveServer, http: http
     assert http.put(f"/sessions/{sid}/video/chunks/0", content=b"", headers=cand).status_code == 422
 
 
-def test_chunked_upload_of_a_non_video_is_415(http: httpx.Client) -> None:
+def test_chunks_of_a_non_video_are_not_joined(http: httpx.Client) -> None:
+    """The chunks stored conflict with the request to join them into a video: 409 (415 would
+    blame the request's own body, which is fine)."""
     s = start_session(http)
     sid, cand = s["session_id"], bearer(s["candidate_token"])
     http.put(f"/sessions/{sid}/video/chunks/0", content=b"%PDF-1.4 not a video", headers=cand)
     r = http.post(f"/sessions/{sid}/video/complete", json={"chunks": 1}, headers=cand)
-    assert r.status_code == 415
+    assert r.status_code == 409 and "not a WebM or MP4" in r.json()["detail"]
     assert (
         http.get(f"/sessions/{sid}/video", headers=bearer(s["interviewer_token"])).status_code
         == 404

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
@@ -11,13 +11,14 @@ from fastapi import Path as PathParam
 
 from proctor.api.deps import AnyToken, Ctx, Db, Interviewer, check_access
 from proctor.api.errors import AUTH, errors
+from proctor.api.limits import LOG_BODY_BYTES, BoundedRoute
 from proctor.api.responses import EventOut
-from proctor.api.schemas import BROWSER_TYPES, EventType, LogIn
+from proctor.api.schemas import BROWSER_TYPES, EventType, LogIn, Timestamp
 from proctor.api.views import event_json
 from proctor.db import repo
 from proctor.realtime.messages import client_time, event_source
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=BoundedRoute)
 MAX_DB_INT = 2**31 - 1  # event ids are 32-bit integers in PostgreSQL
 
 
@@ -25,7 +26,8 @@ MAX_DB_INT = 2**31 - 1  # event ids are 32-bit integers in PostgreSQL
     "/log",
     status_code=status.HTTP_201_CREATED,
     response_model=EventOut,
-    responses=errors(*AUTH, 404, 409, 429),
+    responses=errors(400, *AUTH, 404, 409, 429),
+    max_body_size=LOG_BODY_BYTES,
 )
 async def log_event(body: LogIn, ctx: Ctx, principal: AnyToken) -> dict[str, Any]:
     """Store an event from the candidate's browser or the interviewer; the same ``client_id``
@@ -70,11 +72,9 @@ def list_events(
     db: Db,
     _: Interviewer,
     type: Annotated[EventType | None, Query()] = None,
-    since: Annotated[datetime | None, Query()] = None,
+    since: Annotated[Timestamp | None, Query(description="An RFC 3339 date-time")] = None,
 ) -> list[dict[str, Any]]:
     """Events oldest first, optionally of one type and from a time on."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
     return [event_json(r) for r in repo.list_events(db, session_id, type=type, since=since)]
 
 

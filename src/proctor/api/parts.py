@@ -167,10 +167,11 @@ def _join(ctx: AppContext, row: RecordingRow, n: int, mime: str | None) -> bool:
         else:
             with storage.chunk_path(sid, part, 0).open("rb") as chunk:
                 kind = sniff_video_type(chunk.read(64))
+        # What was stored conflicts with the request (its own body is fine): 409, not 415
         if kind is None:
-            raise HTTPException(415, "the recording is not a WebM or MP4 video")
+            raise HTTPException(409, "the recording's chunks are not a WebM or MP4 video")
         if mime is not None and mime != kind:
-            raise HTTPException(415, f"the recording is {kind}, not {mime}")
+            raise HTTPException(409, f"the recording is {kind}, not {mime}")
         target = storage.video_path(sid, part, kind)
         head = old if append else None
         size = storage.assemble_chunks(sid, part, range(row.chunks, n), target, head)

@@ -9,6 +9,7 @@ from proctor.alerts.content import event_words
 from proctor.alerts.outbox import session_alerts
 from proctor.api.deps import Ctx, Db, Interviewer
 from proctor.api.errors import AUTH, errors
+from proctor.api.limits import BoundedRoute
 from proctor.api.views import session_weights
 from proctor.db import repo
 from proctor.db.models import EventRow, utcnow
@@ -16,7 +17,7 @@ from proctor.realtime.context import AppContext
 from proctor.reports.model import ReportAlert, ReportChat, ReportData, ReportEvent
 from proctor.scoring import compute_score
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=BoundedRoute)
 
 
 def build_report_data(ctx: AppContext, db: Session, session_id: str) -> ReportData | None:

@@ -11,11 +11,12 @@ from proctor import retention
 from proctor.alerts.config import session_url_problem
 from proctor.api.deps import Ctx, Db, Interviewer, Member, OptionalToken, check_access
 from proctor.api.errors import AUTH, errors
+from proctor.api.limits import START_BODY_BYTES, BoundedRoute
 from proctor.api.responses import CalibrateOut, SessionOut, StartSessionOut
 from proctor.api.schemas import StartSessionIn
 from proctor.db import repo
 
-router = APIRouter(tags=["sessions"])
+router = APIRouter(tags=["sessions"], route_class=BoundedRoute)
 
 
 def _links(
@@ -34,8 +35,11 @@ def _links(
     response_model=StartSessionOut,
     responses={
         200: {"model": StartSessionOut, "description": "Resumed"},
-        **errors(*AUTH, 404, 409),
+        **errors(400, *AUTH, 404, 409),
     },
+    # The token is optional: anyone may start a session; resuming one needs its token
+    openapi_extra={"security": [{}, {"HTTPBearer": []}]},
+    max_body_size=START_BODY_BYTES,
 )
 def start_session(
     body: StartSessionIn,

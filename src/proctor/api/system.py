@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 
 from proctor.api.deps import Ctx
 from proctor.api.errors import errors
+from proctor.api.limits import BoundedRoute
 from proctor.api.responses import ClientConfigOut, HealthOut
 from proctor.observability.metrics import CONTENT_TYPE
 
-router = APIRouter(tags=["service"])
+router = APIRouter(tags=["service"], route_class=BoundedRoute)
 
 
 @router.get(

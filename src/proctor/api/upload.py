@@ -1,5 +1,6 @@
 """Streaming multipart upload: the file part goes to disk block by block, its size checked as
-it arrives, so no upload is ever held whole in memory.
+it arrives, so no upload is ever held whole in memory. A client that goes away mid-body is an
+ordinary outcome (``Interrupted``), not an error.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import anyio
 from fastapi import HTTPException, Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
 FLUSH_BYTES = 1 << 20  # write to disk (in a thread) once this much is buffered
 MAX_FIELD_BYTES = 1024
+MAX_PARTS = 16  # a form has a few fields: a body of thousands of tiny parts is refused early
 HEAD_BYTES = 64
 
 
@@ -24,6 +27,17 @@ class Received:
     file_field: str | None = None
     size: int = 0
     head: bytes = b""
+    repeated: str | None = None  # a field given more than once
+
+
+class Interrupted(Exception):
+    """The client went away before the whole body arrived; nothing of it is kept. ``fields``:
+    the form fields that had arrived by then."""
+
+    def __init__(self, received: int, fields: dict[str, str] | None = None) -> None:
+        super().__init__(f"the client went away after {received} bytes")
+        self.received = received
+        self.fields = fields or {}
 
 
 class _Parts:
@@ -40,8 +54,12 @@ class _Parts:
         self._is_file = False
         self._value = bytearray()
         self.too_large = False
+        self.parts = 0
 
     def on_part_begin(self) -> None:
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise HTTPException(422, f"more than {MAX_PARTS} form fields")
         self._headers, self._name, self._is_file, self._value = {}, None, False, bytearray()
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
@@ -81,21 +99,21 @@ class _Parts:
 
     def on_part_end(self) -> None:
         if not self._is_file and self._name:
+            if self._name in self.result.fields:
+                self.result.repeated = self._name
             self.result.fields[self._name] = self._value.decode("utf-8", "replace")
 
 
 async def receive_file(request: Request, target: Path, *, file_field: str, limit: int) -> Received:
     """Parse a multipart body, writing the ``file_field`` part to ``target``.
 
-    413 as soon as the file passes ``limit``; 400 for a body that is not multipart.
+    413 as soon as the file passes ``limit``; 415 for a body that is not multipart, 400 for one
+    that is malformed; ``Interrupted`` when the client goes away first.
     """
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise HTTPException(415, "expected multipart/form-data with a boundary")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise HTTPException(413, f"upload too large (limit {limit} bytes)")
     with target.open("wb") as out:
         parts = _Parts(out, file_field, limit)
         callbacks = {
@@ -111,8 +129,10 @@ async def receive_file(request: Request, target: Path, *, file_field: str, limit
             )
         }
         parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+        received = 0
         try:
             async for block in request.stream():
+                received += len(block)
                 parser.write(block)
                 if parts.too_large:
                     raise HTTPException(413, f"upload too large (limit {limit} bytes)")
@@ -121,6 +141,8 @@ async def receive_file(request: Request, target: Path, *, file_field: str, limit
             parser.finalize()
         except MultipartParseError as exc:
             raise HTTPException(400, f"malformed multipart body: {exc}") from None
+        except ClientDisconnect:
+            raise Interrupted(received, parts.result.fields) from None
         await _flush(parts)
     return parts.result
 
@@ -133,19 +155,26 @@ async def _flush(parts: _Parts) -> None:
 
 async def receive_body(request: Request, target: Path, *, limit: int) -> tuple[int, bytes]:
     """Stream a raw request body to ``target``; returns its size and first bytes. 413 past
-    ``limit``."""
+    ``limit`` (at once when ``Content-Length`` says so); ``Interrupted`` when the client goes
+    away first."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"chunk too large (limit {limit} bytes)")
     size, head, buffer = 0, b"", bytearray()
     with target.open("wb") as out:
-        async for block in request.stream():
-            size += len(block)
-            if size > limit:
-                raise HTTPException(413, f"chunk too large (limit {limit} bytes)")
-            if len(head) < HEAD_BYTES:
-                head += block[: HEAD_BYTES - len(head)]
-            buffer += block
-            if len(buffer) >= FLUSH_BYTES:
-                data, buffer = bytes(buffer), bytearray()
-                await anyio.to_thread.run_sync(out.write, data)
+        try:
+            async for block in request.stream():
+                size += len(block)
+                if size > limit:
+                    raise HTTPException(413, f"chunk too large (limit {limit} bytes)")
+                if len(head) < HEAD_BYTES:
+                    head += block[: HEAD_BYTES - len(head)]
+                buffer += block
+                if len(buffer) >= FLUSH_BYTES:
+                    data, buffer = bytes(buffer), bytearray()
+                    await anyio.to_thread.run_sync(out.write, data)
+        except ClientDisconnect:
+            raise Interrupted(size) from None
         if buffer:
             await anyio.to_thread.run_sync(out.write, bytes(buffer))
     return size, head

@@ -5,6 +5,7 @@ part a session)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,14 +21,23 @@ from starlette import status
 from proctor.api import parts
 from proctor.api.deps import AnyToken, Ctx, Interviewer, Member, check_access
 from proctor.api.errors import AUTH, errors
+from proctor.api.limits import BoundedRoute
 from proctor.api.responses import ChunkOut, CompleteOut, PartOut, VideoOut
-from proctor.api.schemas import PART_PATTERN, CompleteVideoIn, Duration
-from proctor.api.upload import receive_body, receive_file
+from proctor.api.schemas import (
+    MAX_DURATION_S,
+    NO_NUL_PATTERN,
+    PART_PATTERN,
+    CompleteVideoIn,
+    Duration,
+    Timestamp,
+)
+from proctor.api.upload import Interrupted, receive_body, receive_file
 from proctor.db import recordings
 from proctor.db.models import RecordingRow, utcnow
 from proctor.storage import LEGACY_PART, sniff_video_type
 
-router = APIRouter(tags=["videos"])
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["videos"], route_class=BoundedRoute)
 MAX_CHUNKS = 100_000
 MAX_RECORDED_MS = 7 * 24 * 3600 * 1000
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -68,6 +78,16 @@ def _urls(row: RecordingRow) -> dict[str, Any]:
     }
 
 
+# The media types a recording may have; the server checks the file's first bytes, not a name
+VIDEO_TYPES = "video/webm, video/mp4"
+FORM_FIELDS = {
+    # Any text: one that is not the token's session is refused (403), as an empty one is
+    "session_id": {"type": "string", "maxLength": 64, "pattern": NO_NUL_PATTERN},
+    "file": {"type": "string", "format": "binary", "minLength": 1},
+    "part": {"type": "string", "pattern": PART_PATTERN, "default": LEGACY_PART},
+    "started_at": {"type": "string", "format": "date-time"},
+    "duration_s": {"type": "number", "minimum": 0, "maximum": MAX_DURATION_S},
+}
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -76,14 +96,10 @@ UPLOAD_BODY: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["session_id", "file"],
-                    "properties": {
-                        "session_id": {"type": "string"},
-                        "file": {"type": "string", "format": "binary"},
-                        "part": {"type": "string", "pattern": PART_PATTERN, "default": LEGACY_PART},
-                        "started_at": {"type": "string", "format": "date-time"},
-                        "duration_s": {"type": "number", "minimum": 0},
-                    },
-                }
+                    "properties": FORM_FIELDS,
+                    "additionalProperties": False,
+                },
+                "encoding": {"file": {"contentType": VIDEO_TYPES}},
             }
         },
     }
@@ -91,11 +107,26 @@ UPLOAD_BODY: dict[str, Any] = {
 CHUNK_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "Any bytes: a slice of the recording (its joined chunks must be a "
+        "WebM or MP4 video)",
+        "content": {
+            "application/octet-stream": {
+                "schema": {"type": "string", "format": "binary", "minLength": 1}
+            }
+        },
     }
 }
-_WHEN = TypeAdapter(datetime)
+_WHEN = TypeAdapter(Timestamp)
 _DURATION = TypeAdapter(Duration)
+
+
+def _form_fields(fields: dict[str, str], repeated: str | None) -> None:
+    """Only the fields the form declares, each once (as JSON bodies refuse unknown keys)."""
+    unknown = [name for name in fields if name not in FORM_FIELDS]
+    if unknown:
+        raise HTTPException(422, f"unknown form field: {unknown[0][:100]!r}")
+    if repeated is not None:
+        raise HTTPException(422, f"form field {repeated!r} is given more than once")
 
 
 def _form_times(fields: dict[str, str]) -> tuple[datetime | None, float | None]:
@@ -106,9 +137,22 @@ def _form_times(fields: dict[str, str]) -> tuple[datetime | None, float | None]:
         )
     except ValidationError as exc:
         raise HTTPException(422, f"started_at or duration_s: {exc.errors()[0]['msg']}") from None
-    if started is not None and started.tzinfo is None:
-        raise HTTPException(422, "started_at needs a time zone (e.g. a trailing Z)")
     return started, duration
+
+
+def _interrupted(
+    ctx: Ctx, kind: str, session_id: str | None, part: str, exc: Interrupted
+) -> Response:
+    """A client that went away mid-upload (a flaky network): nothing of it was kept. Logged
+    and counted; the answer is never sent."""
+    ctx.metrics.uploads_interrupted.labels(kind).inc()
+    log.info(
+        "upload interrupted: part %s, %s (nothing kept)",
+        part,
+        exc,
+        extra={"session_id": session_id},  # None: it had not arrived yet
+    )
+    return Response(status_code=400)
 
 
 @router.post(
@@ -118,16 +162,25 @@ def _form_times(fields: dict[str, str]) -> tuple[datetime | None, float | None]:
     responses=errors(400, *AUTH, 404, 409, 413, 415),
     openapi_extra=UPLOAD_BODY,
 )
-async def upload_video(request: Request, ctx: Ctx, principal: AnyToken) -> dict[str, Any]:
+async def upload_video(
+    request: Request, ctx: Ctx, principal: AnyToken
+) -> dict[str, Any] | Response:
     """Multipart ``session_id`` + ``file`` (WebM or MP4, checked from its bytes); optional
     ``part`` (default ``main``; the same part again replaces it), ``started_at``, ``duration_s``."""
     tmp = ctx.storage.new_upload_tmp()
     try:
-        got = await receive_file(
-            request, tmp, file_field="file", limit=ctx.settings.max_video_bytes
-        )
+        try:
+            got = await receive_file(
+                request, tmp, file_field="file", limit=ctx.settings.max_video_bytes
+            )
+        except Interrupted as exc:
+            fields = exc.fields
+            return _interrupted(
+                ctx, "upload", fields.get("session_id"), fields.get("part", LEGACY_PART), exc
+            )
+        _form_fields(got.fields, got.repeated)
         session_id = got.fields.get("session_id")
-        if not session_id:
+        if session_id is None:
             raise HTTPException(422, "session_id is required")
         check_access(principal, session_id)
         part = got.fields.get("part", LEGACY_PART)
@@ -159,7 +212,7 @@ async def _put_chunk(
     index: int,
     recorded_ms: float | None,
     arrived: datetime,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     # The request left the page recorded_ms after the recording started, so the start was
     # at most that long before it arrived: no clock of the candidate's machine is trusted.
     started = arrived - timedelta(milliseconds=recorded_ms) if recorded_ms is not None else None
@@ -174,7 +227,10 @@ async def _put_chunk(
     tmp = ctx.storage.new_upload_tmp()
     try:
         room = plan.room if index >= plan.joined else limit
-        size, _head = await receive_body(request, tmp, limit=max(room, 1))
+        try:
+            size, _head = await receive_body(request, tmp, limit=max(room, 1))
+        except Interrupted as exc:
+            return _interrupted(ctx, "chunk", session_id, f"{part} chunk {index}", exc)
         if size == 0:
             raise HTTPException(422, "chunk is empty")
         if index < plan.joined:
@@ -205,7 +261,7 @@ async def put_part_chunk(
     ctx: Ctx,
     _: Member,
     recorded_ms: RecordedMs = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     """Store chunk ``index`` of recording part ``part``; the same index again replaces it."""
     return await _put_chunk(ctx, request, session_id, part, index, recorded_ms, arrived)
 
@@ -225,7 +281,7 @@ async def put_chunk(
     ctx: Ctx,
     _: Member,
     recorded_ms: RecordedMs = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     """Chunk ``index`` of part ``main``."""
     return await _put_chunk(ctx, request, session_id, LEGACY_PART, index, recorded_ms, arrived)
 
@@ -249,7 +305,7 @@ async def _complete(ctx: Ctx, session_id: str, part: str, body: CompleteVideoIn)
     "/sessions/{session_id}/video/parts/{part}/complete",
     status_code=status.HTTP_201_CREATED,
     response_model=CompleteOut,
-    responses=errors(*AUTH, 409, 413, 415),
+    responses=errors(400, *AUTH, 409, 413),
 )
 async def complete_part(
     session_id: str, part: Part, body: CompleteVideoIn, ctx: Ctx, _: Member
@@ -263,7 +319,7 @@ async def complete_part(
     "/sessions/{session_id}/video/complete",
     status_code=status.HTTP_201_CREATED,
     response_model=CompleteOut,
-    responses=errors(*AUTH, 409, 413, 415),
+    responses=errors(400, *AUTH, 409, 413),
 )
 async def complete(session_id: str, body: CompleteVideoIn, ctx: Ctx, _: Member) -> dict[str, Any]:
     """Join the chunks of part ``main``."""

@@ -105,6 +105,13 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+        self.uploads_interrupted = Counter(
+            "proctor_uploads_interrupted",
+            "Uploads whose client went away before the body was all there (nothing of it is "
+            "kept), by kind: a whole recording or a chunk.",
+            ["kind"],
+            registry=self.registry,
+        )
         self.loop_lag = Histogram(
             "proctor_event_loop_lag_seconds",
             f"How late a {LOOP_PROBE_SECONDS} s sleep on the event loop wakes up.",
