@@ -215,6 +215,12 @@ class _Converter:
     def op_Sub(self, node: TfjsNode) -> None:
         self._binary(node, "Sub")
 
+    def op_Maximum(self, node: TfjsNode) -> None:
+        self._binary(node, "Max")
+
+    def op_Minimum(self, node: TfjsNode) -> None:
+        self._binary(node, "Min")
+
     def _unary(self, node: TfjsNode, kind: str) -> None:
         x = self.value(node.inputs[0])
         if kind == "Identity":
