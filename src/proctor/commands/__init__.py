@@ -4,4 +4,13 @@ A module's parser sets ``func`` to a callable taking the parsed arguments and re
 the exit code.
 """
 
-COMMAND_MODULES: tuple[str, ...] = ("serve", "db", "models", "analyze", "eval", "purge", "loadtest")
+COMMAND_MODULES: tuple[str, ...] = (
+    "serve",
+    "db",
+    "models",
+    "analyze",
+    "identity",
+    "eval",
+    "purge",
+    "loadtest",
+)

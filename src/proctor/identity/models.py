@@ -1,0 +1,70 @@
+"""The identity model files: dlib's ResNet face descriptor and 5-point shape predictor.
+
+They ship as data inside the PyPI package ``face-recognition-models`` (a project dependency);
+they are read from its directory without importing it (its ``__init__`` needs
+``pkg_resources``). Every file is checked by SHA-256 before use.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+from proctor.vision.detectors.base import ModelMissingError
+from proctor.vision.models import sha256_of
+
+IDENTITY_PACKAGE = "face_recognition_models"
+IDENTITY_PACKAGE_PIN = "face-recognition-models==0.3.0"
+INSTALL_HINT = "run `make install` (the package is a project dependency)"
+
+
+@dataclass(frozen=True)
+class IdentityModel:
+    name: str
+    filename: str
+    sha256: str
+    purpose: str
+
+
+IDENTITY_MODELS: dict[str, IdentityModel] = {
+    m.name: m
+    for m in (
+        IdentityModel(
+            "dlib_resnet",
+            "dlib_face_recognition_resnet_model_v1.dat",
+            "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+            "dlib ResNet face descriptor (128-D): is this the enrolled person",
+        ),
+        IdentityModel(
+            "dlib_shape5",
+            "shape_predictor_5_face_landmarks.dat",
+            "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
+            "dlib 5-point landmarks: aligns the face for the descriptor",
+        ),
+    )
+}
+
+
+def identity_package_dir() -> Path:
+    """The model directory of the installed ``face-recognition-models`` package."""
+    spec = importlib.util.find_spec(IDENTITY_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelMissingError(
+            f"identity models are not installed: the package {IDENTITY_PACKAGE_PIN} is "
+            f"missing; {INSTALL_HINT}"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def identity_model_path(name: str) -> Path:
+    """Path of an identity model file, refused unless its SHA-256 is the pinned one."""
+    model = IDENTITY_MODELS[name]
+    path = identity_package_dir() / model.filename
+    if not path.is_file():
+        raise ModelMissingError(f"identity model file {path} is missing; {INSTALL_HINT}")
+    if sha256_of(path) != model.sha256:
+        raise ModelMissingError(
+            f"identity model file {path} does not match its SHA-256; {INSTALL_HINT}"
+        )
+    return path
