@@ -32,9 +32,10 @@ def _size(n: int | None) -> str:
 
 def list_models() -> int:
     from proctor.config import get_settings
+    from proctor.identity.models import identity_statuses
     from proctor.vision.models import INSTALL_HINT, model_statuses
 
-    rows = model_statuses(get_settings().models_dir)
+    rows = model_statuses(get_settings().models_dir) + identity_statuses()
     width = max(len(r.name) for r in rows)
     for r in rows:
         state = {"ok": "OK", "bad": "BAD (SHA-256 mismatch)", "missing": "MISSING"}[r.status]

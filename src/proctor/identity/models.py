@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proctor.vision.detectors.base import ModelMissingError
-from proctor.vision.models import sha256_of
+from proctor.vision.models import ModelStatus, sha256_of
 
 IDENTITY_PACKAGE = "face_recognition_models"
 IDENTITY_PACKAGE_PIN = "face-recognition-models==0.3.0"
@@ -68,3 +68,21 @@ def identity_model_path(name: str) -> Path:
             f"identity model file {path} does not match its SHA-256; {INSTALL_HINT}"
         )
     return path
+
+
+def identity_statuses() -> list[ModelStatus]:
+    """The identity models for ``proctor models``: where, size, and whether SHA-256 matches."""
+    try:
+        directory: Path | None = identity_package_dir()
+    except ModelMissingError:
+        directory = None
+    rows = []
+    for model in IDENTITY_MODELS.values():
+        path = directory / model.filename if directory is not None else None
+        if path is None or not path.is_file():
+            rows.append(ModelStatus(model.name, "face", path, None, "missing", model.purpose))
+            continue
+        state = "ok" if sha256_of(path) == model.sha256 else "bad"
+        size = path.stat().st_size
+        rows.append(ModelStatus(model.name, "face", path, size, state, model.purpose))
+    return rows
