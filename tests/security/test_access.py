@@ -20,6 +20,7 @@ INTERVIEWER_ONLY = {
     "DELETE /sessions/{session_id}",
     "POST /sessions/{session_id}/end",
     "GET /sessions/{session_id}/events",
+    "GET /sessions/{session_id}/alerts",
     "GET /sessions/{session_id}/events/{event_id}/evidence",
     "GET /sessions/{session_id}/video",
     "GET /sessions/{session_id}/videos",
