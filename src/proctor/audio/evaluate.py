@@ -1,0 +1,105 @@
+"""Scores the audio analysis on ``../shared/evalset/audio``: ``python -m proctor.audio.evaluate``.
+
+Per recording: speech F1 on a 10 ms grid and the share of unlabelled time claimed as speech, for
+plain Silero (probability >= 0.5 per 32 ms window) beside the smoothed segments the product
+uses, then the voices counted against the labelled speaker count, with the product's clustering
+and two neighbouring thresholds. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from proctor.audio.decode import SAMPLE_RATE, decode
+from proctor.audio.encoder import SpeakerEncoder
+from proctor.audio.labels import Clip, SpeechScore, load_clips, score_speech
+from proctor.audio.models import encoder_path
+from proctor.audio.vad import DEFAULT_VAD, WINDOW_SECONDS, Vad, speech_segments
+from proctor.audio.voices import DEFAULT_VOICES, cluster, count_voices, embed_speech
+
+PLAIN = 0.5
+OTHER_THRESHOLDS = (0.2, 0.3)
+
+
+def plain_segments(probs: np.ndarray) -> list[tuple[float, float]]:
+    """Plain Silero: every 32 ms window at probability >= 0.5 is speech, nothing more."""
+    return [(i * WINDOW_SECONDS, (i + 1) * WINDOW_SECONDS) for i in np.flatnonzero(probs >= PLAIN)]
+
+
+def evaluate(folder: Path, models_dir: Path) -> str:
+    clips = load_clips(folder)
+    vad, encoder = Vad(), SpeakerEncoder(encoder_path(models_dir, verify=True))
+    thresholds = (DEFAULT_VOICES.threshold, *OTHER_THRESHOLDS)
+    head = (
+        "| recording | speakers | F1 plain | F1 smoothed | false speech plain "
+        "| false speech smoothed | voices | "
+        + " | ".join(f"voices at {t:g}" for t in OTHER_THRESHOLDS)
+        + " |"
+    )
+    rows = [head, "|" + "---|" * (7 + len(OTHER_THRESHOLDS))]
+    plain_total = smooth_total = SpeechScore(0, 0, 0, 0)
+    within = {t: 0 for t in thresholds}
+    cpu = 0.0
+    for clip in clips:
+        samples = decode(clip.path)
+        start = time.process_time()
+        probs = vad.probabilities(samples)
+        speech = speech_segments(probs, len(samples) / SAMPLE_RATE, DEFAULT_VAD)
+        embeddings = embed_speech(encoder, samples, speech, DEFAULT_VOICES)
+        counts = {}
+        for t in thresholds:
+            labels = cluster(embeddings, t)
+            counts[t] = count_voices(labels, DEFAULT_VOICES.min_share) if speech else 0
+            within[t] += abs(counts[t] - clip.speakers) <= 1
+        cpu += time.process_time() - start
+        plain = score_speech(plain_segments(probs), clip.speech, clip.duration)
+        smooth = score_speech(speech, clip.speech, clip.duration)
+        plain_total, smooth_total = plain_total + plain, smooth_total + smooth
+        rows.append(_row(clip, plain, smooth, counts, thresholds))
+    n = len(clips)
+    rows.append(
+        f"| **all {n}** | | **{plain_total.f1:.3f}** | **{smooth_total.f1:.3f}** "
+        f"| {plain_total.false_speech:.1%} | {smooth_total.false_speech:.1%} "
+        + " ".join(f"| {within[t]}/{n} within ±1" for t in thresholds)
+        + " |"
+    )
+    seconds = sum(c.duration for c in clips)
+    rows.append(
+        f"\nCPU for VAD and voices (decoding apart): {1000 * cpu / seconds:.0f} ms per second "
+        f"of audio on this machine, over {seconds:.0f} s."
+    )
+    licences = sorted({f"{c.path.name.split('_')[0]}: {c.licence}" for c in clips})
+    rows.append("\nSources and licences: " + "; ".join(licences) + ".")
+    return "\n".join(rows)
+
+
+def _row(
+    clip: Clip,
+    plain: SpeechScore,
+    smooth: SpeechScore,
+    counts: dict[float, int],
+    thresholds: tuple[float, ...],
+) -> str:
+    voices = " | ".join(str(counts[t]) for t in thresholds)
+    return (
+        f"| {clip.name} | {clip.speakers} | {plain.f1:.3f} | {smooth.f1:.3f} "
+        f"| {plain.false_speech:.1%} | {smooth.false_speech:.1%} | {voices} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from proctor.config import get_settings
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("evalset", type=Path, help="the evaluation set (its audio/ folder is used)")
+    args = parser.parse_args(argv)
+    print(evaluate(args.evalset / "audio", get_settings().models_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
