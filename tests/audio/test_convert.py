@@ -48,3 +48,24 @@ def test_features_and_embeddings(evalset: Path) -> None:
     assert embeddings.shape == (3, 256)
     assert np.allclose(np.linalg.norm(embeddings, axis=1), 1, atol=1e-5)
     assert float(embeddings[0] @ embeddings[1]) > 0.8
+
+
+def test_install_converts_once_then_is_a_no_op(tmp_path: Path) -> None:
+    from proctor.audio.models import audio_model_statuses, install_audio_models
+    from proctor.vision.detectors.base import ModelMissingError
+
+    with_models(checkpoint_path)
+    (row,) = audio_model_statuses(tmp_path)
+    assert row.status == "missing"
+    assert any("converted" in line for line in install_audio_models(tmp_path))
+    target = encoder_path(tmp_path, verify=True)
+    mtime = target.stat().st_mtime_ns
+    assert any("up to date" in line for line in install_audio_models(tmp_path))
+    assert target.stat().st_mtime_ns == mtime
+    assert audio_model_statuses(tmp_path)[0].ok
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    assert audio_model_statuses(tmp_path)[0].status == "bad"
+    with pytest.raises(ModelMissingError, match="proctor models install"):
+        encoder_path(tmp_path, verify=True)
