@@ -46,6 +46,9 @@ def crop_around(
     return image_bgr[cy1:cy2, cx1:cx2], box
 
 
+CHIP_SIZE, CHIP_PADDING = 150, 0.25  # the aligned input dlib's network was trained on
+
+
 class DlibEmbedder:
     name = "dlib"
 
@@ -62,4 +65,11 @@ class DlibEmbedder:
         rgb, (x1, y1, x2, y2) = crop_around(image_bgr, face, margin=1.0)
         rgb = np.ascontiguousarray(rgb[:, :, ::-1])
         landmarks = self.shape(rgb, self._dlib.rectangle(x1, y1, x2, y2))
-        return normalised(np.array(self.net.compute_face_descriptor(rgb, landmarks)))
+        chip = np.asarray(self._dlib.get_face_chip(rgb, landmarks, CHIP_SIZE, CHIP_PADDING))
+        # The chip and its mirror image, averaged: on the dev set this separates people a little
+        # better (d' 5.39 to 5.44 with the box scale, one more same-person pair kept at no false
+        # accept) for twice the network time. Jittering (dlib's num_jitters=5) did slightly
+        # better still (5.55) for five times the time.
+        pair = [chip, np.ascontiguousarray(chip[:, ::-1])]
+        a, b = (normalised(np.array(v)) for v in self.net.compute_face_descriptor(pair))
+        return normalised(a + b)

@@ -17,7 +17,7 @@ import numpy as np
 import onnxruntime as ort
 
 from proctor.identity.embedders import normalised
-from proctor.identity.faces import Face
+from proctor.identity.faces import BLAZEFACE_BOX_SCALE, Face
 from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.models import INSTALL_HINT, human_package_dir, sha256_of
 
@@ -27,7 +27,7 @@ SOURCE_FILES: dict[str, str] = {
 }
 FEATURES = "conv_pw_13_relu/clip_by_value"
 INPUT = 224
-ENLARGE = 1.4
+ENLARGE = 1.4 / BLAZEFACE_BOX_SCALE  # Human's 1.4, on BlazeFace's own box
 
 
 def build_faceres(package_dir: Path) -> bytes:
