@@ -16,10 +16,10 @@ import numpy as np
 
 from proctor.audio.decode import SAMPLE_RATE, decode
 from proctor.audio.encoder import SpeakerEncoder
-from proctor.audio.labels import Clip, SpeechScore, load_clips, score_speech
+from proctor.audio.labels import TURNS_CLIP, Clip, SpeechScore, load_clips, score_speech, turn_cases
 from proctor.audio.models import encoder_path
 from proctor.audio.vad import DEFAULT_VAD, WINDOW_SECONDS, Vad, speech_segments
-from proctor.audio.voices import DEFAULT_VOICES, cluster, count_voices, embed_speech
+from proctor.audio.voices import DEFAULT_VOICES, cluster, count_voices, embed_speech, voices
 
 PLAIN = 0.5
 OTHER_THRESHOLDS = (0.2, 0.3)
@@ -72,9 +72,24 @@ def evaluate(folder: Path, models_dir: Path) -> str:
         f"\nCPU for VAD and voices (decoding apart): {1000 * cpu / seconds:.0f} ms per second "
         f"of audio on this machine, over {seconds:.0f} s."
     )
+    rows += ["", _turns(folder, vad, encoder)]
     licences = sorted({f"{c.path.name.split('_')[0]}: {c.licence}" for c in clips})
     rows.append("\nSources and licences: " + "; ".join(licences) + ".")
     return "\n".join(rows)
+
+
+def _turns(folder: Path, vad: Vad, encoder: SpeakerEncoder) -> str:
+    """Voices counted on single speaker turns of the turn-taking recording, and on pairs."""
+    samples = decode(folder / TURNS_CLIP)
+    cells = []
+    right = 0
+    cases = turn_cases(samples, SAMPLE_RATE)
+    for name, audio, want in cases:
+        speech = speech_segments(vad.probabilities(audio), len(audio) / SAMPLE_RATE)
+        got = voices(encoder, audio, speech)
+        right += got == want if want == 1 else got >= 2
+        cells.append(f"{name}: {got} (want {want if want == 1 else '≥ 2'})")
+    return f"Turns of {TURNS_CLIP} ({right}/{len(cases)} right): " + "; ".join(cells) + "."
 
 
 def _row(

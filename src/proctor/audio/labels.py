@@ -98,3 +98,34 @@ def score_speech(
         fn=int(np.sum(~got & want)),
         unlabelled=int(np.sum(~want)),
     )
+
+
+# Speaker turns of speakers_diarizationExample.wav, from diarizationExample.segments beside it in
+# tyiannak/pyAudioAnalysis: one person per turn, so each turn alone is one voice.
+TURNS_CLIP = "speakers_diarizationExample.wav"
+TURNS: dict[str, tuple[tuple[float, float], ...]] = {
+    "A": ((0.0, 6.3),),
+    "B": ((6.3, 11.3), (15.8, 18.8), (27.8, 34.4)),
+    "C": ((11.3, 15.8), (18.8, 27.8)),
+    "D": ((34.4, 42.0),),
+}
+EDGE = 0.1  # seconds cut from both ends of a turn, where the next voice may already be heard
+
+
+def turn_cases(samples: np.ndarray, rate: int) -> list[tuple[str, np.ndarray, int]]:
+    """(name, audio, voices) cases from the turns: each turn alone and each person's turns
+    joined (one voice), and pairs of two people's first turns (two voices)."""
+
+    def cut(turn: tuple[float, float]) -> np.ndarray:
+        a, b = turn
+        return samples[int((a + EDGE) * rate) : int((b - EDGE) * rate)]
+
+    cases: list[tuple[str, np.ndarray, int]] = []
+    for person, turns in TURNS.items():
+        cases += [(f"{person} {a:g}-{b:g} s", cut((a, b)), 1) for a, b in turns]
+        if len(turns) > 1:
+            cases.append((f"{person}, all turns", np.concatenate([cut(t) for t in turns]), 1))
+    for pair in ("AB", "BC", "CD", "AD"):
+        joined = np.concatenate([cut(TURNS[p][0]) for p in pair])
+        cases.append((f"{pair[0]} then {pair[1]}", joined, 2))
+    return cases

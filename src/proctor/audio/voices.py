@@ -1,12 +1,14 @@
 """Counting distinct voices: embeddings of speech windows, clustered by cosine distance.
 
 Every speech stretch long enough is cut into 1.6 s windows (``step`` apart); each window gets a
-GE2E embedding. Average-linkage agglomerative clustering merges windows while the two closest
-clusters are within ``threshold`` (cosine distance); a cluster only counts as a voice when it
-holds at least ``min_share`` of the windows (a few stray windows are more often a cough, a
-laugh or two voices overlapping than a new person). Speech too short for any window (under
-1 s per stretch) counts as one voice. The parameters were tuned on ``../shared/evalset/audio``
-(docs/EVALUATION.md, "Audio").
+GE2E embedding, and ``per_chunk`` consecutive windows of a stretch are averaged into one chunk
+(2.4 s of speech: one window alone varies too much within one person's voice). Average-linkage
+agglomerative clustering merges chunks while the two closest clusters are within ``threshold``
+(cosine distance); a cluster only counts as a voice when it holds at least ``min_share`` of the
+chunks (a few stray chunks are more often a cough, a laugh or two voices overlapping than a new
+person). Speech too short for any window (under 1 s per stretch) counts as one voice. The
+parameters were tuned on ``../shared/evalset/audio`` and on single turns of its turn-taking
+recording (docs/EVALUATION.md, "Audio").
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from proctor.audio.encoder import WINDOW_SAMPLES, SpeakerEncoder, volume_gain
 class VoiceParams:
     threshold: float = 0.25  # cosine distance at which clusters stop merging
     step: float = 0.4  # seconds between window starts
-    min_share: float = 0.1  # share of the windows a cluster needs to count as a voice
+    per_chunk: int = 3  # consecutive windows of a stretch averaged into one chunk
+    min_share: float = 0.05  # share of the chunks a cluster needs to count as a voice
 
 
 DEFAULT_VOICES = VoiceParams()
@@ -90,13 +93,24 @@ def embed_speech(
     segments: list[tuple[float, float]],
     params: VoiceParams = DEFAULT_VOICES,
 ) -> np.ndarray:
-    """Embeddings of the speech windows, each stretch first raised to -30 dBFS when quieter."""
+    """One unit vector per chunk of speech windows, each stretch first raised to -30 dBFS when
+    quieter; chunks never span two stretches."""
     windows: list[np.ndarray] = []
+    chunk_of: list[int] = []
+    chunks = 0
     for s, e in segments:
         stretch = samples[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)]
         gain = volume_gain(stretch)
-        windows.extend(w * gain for w in speech_windows(samples, [(s, e)], params.step))
-    return encoder.embed(windows)
+        these = speech_windows(samples, [(s, e)], params.step)
+        windows.extend(w * gain for w in these)
+        chunk_of.extend(chunks + i // params.per_chunk for i in range(len(these)))
+        chunks += -(-len(these) // params.per_chunk)
+    embeddings = encoder.embed(windows)
+    sums = np.zeros((chunks, embeddings.shape[1]), dtype=np.float32)
+    np.add.at(sums, np.asarray(chunk_of, dtype=np.intp), embeddings)
+    norms = np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+    means: np.ndarray = sums / norms
+    return means
 
 
 def voices(
