@@ -19,8 +19,8 @@ from proctor.identity.faces import DetectorName, FaceFinder
 ModelName = Literal["dlib", "faceres"]
 DEFAULT_MODEL: ModelName = "dlib"
 # Cosine similarity at or above which two faces are the same person, per model, chosen on the
-# dev set (docs/EVALUATION.md, "Identity"). dlib: between the false-accept rates 0.5% (0.91) and
-# 0.1% (0.925), where every same-person pair was still accepted. faceres: at 0.5%.
+# dev set (docs/EVALUATION.md, "Identity"). dlib: between the false-accept rates 0.5% (0.913)
+# and 0.1% (0.93), below every same-person pair (the lowest at 0.930). faceres: at 0.5%.
 THRESHOLDS: dict[str, float] = {"dlib": 0.92, "faceres": 0.61}
 
 
