@@ -19,6 +19,7 @@ N_FFT, HOP, N_MELS = 400, 160, 40
 WINDOW_FRAMES = 160  # 1.6 s
 WINDOW_SAMPLES = WINDOW_FRAMES * HOP
 TARGET_DBFS = -30.0
+BATCH = 64  # windows per encoder call
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
@@ -100,9 +101,13 @@ class SpeakerEncoder:
         return np.asarray(out, dtype=np.float32)
 
     def embed(self, windows: list[np.ndarray]) -> np.ndarray:
-        """Embeddings of 16 kHz audio windows (each cut or zero-padded to 1.6 s)."""
-        mels = []
-        for w in windows:
-            w = np.pad(w[:WINDOW_SAMPLES], (0, max(0, WINDOW_SAMPLES - len(w))))
-            mels.append(mel_spectrogram(w)[:WINDOW_FRAMES])
-        return self.embed_mels(np.stack(mels) if mels else np.zeros((0, WINDOW_FRAMES, N_MELS)))
+        """Embeddings of 16 kHz audio windows (each cut or zero-padded to 1.6 s), computed
+        ``BATCH`` windows at a time so that a long recording needs no more memory."""
+        out = [np.zeros((0, 256), dtype=np.float32)]
+        for first in range(0, len(windows), BATCH):
+            mels = []
+            for w in windows[first : first + BATCH]:
+                w = np.pad(w[:WINDOW_SAMPLES], (0, max(0, WINDOW_SAMPLES - len(w))))
+                mels.append(mel_spectrogram(w)[:WINDOW_FRAMES])
+            out.append(self.embed_mels(np.stack(mels)))
+        return np.concatenate(out)

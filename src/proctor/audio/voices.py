@@ -30,6 +30,9 @@ class VoiceParams:
 
 
 DEFAULT_VOICES = VoiceParams()
+# Clustering costs grow with the cube of the chunks: beyond this many (about 16 minutes of
+# speech), an even sample of them is clustered.
+MAX_CHUNKS = 800
 
 
 def speech_windows(
@@ -80,7 +83,7 @@ def cluster(embeddings: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def count_voices(labels: np.ndarray, min_share: float) -> int:
-    """Clusters holding at least ``min_share`` of the windows; one when there is no window."""
+    """Clusters holding at least ``min_share`` of the chunks; one when there is no chunk."""
     if len(labels) == 0:
         return 1
     sizes = np.unique(labels, return_counts=True)[1]
@@ -123,4 +126,6 @@ def voices(
     if not segments:
         return 0
     embeddings = embed_speech(encoder, samples, segments, params)
+    if len(embeddings) > MAX_CHUNKS:  # a long recording: chunks spread evenly over it
+        embeddings = embeddings[np.linspace(0, len(embeddings) - 1, MAX_CHUNKS).astype(int)]
     return count_voices(cluster(embeddings, params.threshold), params.min_share)
