@@ -45,8 +45,8 @@ run: install models web
 	$(BIN)/proctor serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench training
+	$(BIN)/ruff format --check src tests bench training
 	$(BIN)/mypy
 
 test: install models web system-deps lint
@@ -57,6 +57,8 @@ test: install models web system-deps lint
 YOLOX_NANO := ../shared/models/yolox_nano.onnx
 eval: install models
 	$(BIN)/proctor eval ../shared/evalset --write docs/EVALUATION.md \
+	  $(if $(wildcard $(YOLOX_NANO)),--compare-yolox $(YOLOX_NANO))
+	$(BIN)/python -m proctor.evaluation.phones ../shared/evalset --write docs/EVALUATION.md \
 	  $(if $(wildcard $(YOLOX_NANO)),--compare-yolox $(YOLOX_NANO))
 
 bench: install models

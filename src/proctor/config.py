@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # CenterNet: look again at the main person's upper body for phones (about 60% more time)
     object_second_look: bool = False
     object_every_n_frames: int = Field(default=2, ge=1, le=100)
+    # Phones come from the project's own phone model (vision/weights/PHONE_MODEL.md) beside the
+    # object model; "none" leaves them to the object model
+    phone_model: Literal["proctor-phone", "none"] = "proctor-phone"
+    phone_threshold: float = Field(default=0.5, gt=0, le=1.0)
     # Live analysis: the full-range face model (small background faces) on every k-th frame of a
     # session, and on every frame while it sees several faces; in between the short-range model
     # alone when it is sure of the faces it sees (1: both models on every frame, as the CLI does)

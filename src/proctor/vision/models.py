@@ -206,6 +206,51 @@ def install_object_models(models_dir: Path, *, force: bool = False) -> list[str]
     return done
 
 
+# ---- models trained by the project, shipped in the package ------------------------------------
+
+WEIGHTS_DIR = Path(__file__).with_name("weights")
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    name: str
+    filename: str
+    sha256: str
+    purpose: str
+
+
+BUNDLED_MODELS: dict[str, BundledModel] = {
+    m.name: m
+    for m in (
+        BundledModel(
+            "phone",
+            "phone_yolox_nano.onnx",
+            "0978069d4eb5e52e3ad94cb14dbe38c7bd33c3352d093188315326dd314f874f",
+            "YOLOX-Nano trained by the project for phones held up at a webcam "
+            "(vision/weights/PHONE_MODEL.md)",
+        ),
+    )
+}
+
+
+def bundled_model_path(name: str, weights_dir: Path = WEIGHTS_DIR) -> Path:
+    """Path of a model shipped in the package, refused unless its SHA-256 is the pinned one."""
+    model = BUNDLED_MODELS[name]
+    path = weights_dir / model.filename
+    if not path.is_file():
+        raise ModelMissingError(
+            f"{name} model file {path} is missing: it ships with the source; restore it from "
+            "the repository (git checkout) or reinstall the package"
+        )
+    digest = sha256_of(path)
+    if digest != model.sha256:
+        raise ModelMissingError(
+            f"{name} model file {path} is damaged or replaced (SHA-256 {digest[:12]}..., "
+            f"expected {model.sha256[:12]}...): restore it from the repository or reinstall"
+        )
+    return path
+
+
 # ---- listing and verifying everything ---------------------------------------------------------
 
 
@@ -242,4 +287,7 @@ def model_statuses(models_dir: Path) -> list[ModelStatus]:
         rows.append(_status(face.name, "face", path, face.sha256, face.purpose))
     for obj in OBJECT_MODELS.values():
         rows.append(_status(obj.name, "object", models_dir / obj.filename, obj.sha256, obj.purpose))
+    for own in BUNDLED_MODELS.values():
+        path = WEIGHTS_DIR / own.filename
+        rows.append(_status(own.name, "object", path, own.sha256, own.purpose))
     return rows

@@ -67,7 +67,9 @@ def create(settings: Settings) -> ObjectDetector:
         raise ValueError(
             f"unknown object model {settings.object_model!r}; known: {', '.join(available())}"
         ) from None
-    return factory(settings)
+    from proctor.vision.detectors.phone import with_phones
+
+    return with_phones(factory(settings), settings)
 
 
 def _load_builtin() -> None:

@@ -1,0 +1,55 @@
+"""The phone model's cost beside the object model it runs with.
+
+Round-robin on real evaluation images scaled to 640x480 (one call of each in turn, so a busy
+machine slows both alike): CenterNet's full ``detect()``, the phone model's, and the two together
+as the default detector runs them. Prints medians in ms and the ratios, measured in one run.
+
+    python -m bench.phone [--runs 100] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import cv2
+from tests.conftest import EVALSET_DIR, read_bgr
+
+from proctor.config import Settings
+from proctor.evaluation.machine import describe
+from proctor.vision.detectors.base import create
+from proctor.vision.detectors.phone import phone_detector
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    settings = Settings(vision_threads=args.threads)
+    plain = create(settings.model_copy(update={"phone_model": "none"}))
+    phones = phone_detector(settings)
+    both = create(settings)
+    files = sorted(Path(EVALSET_DIR / "images").glob("*.jpg"))
+    frames = [cv2.resize(read_bgr(f), (640, 480)) for f in files]
+    times: dict[str, list[float]] = {"object model": [], "phone model": [], "together": []}
+    calls = {"object model": plain.detect, "phone model": phones.detect, "together": both.detect}
+    for i in range(args.runs):
+        frame = frames[i % len(frames)]
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call(frame)
+            times[name].append((time.perf_counter() - start) * 1000)
+    base = statistics.median(times["object model"])
+    print(describe())
+    print(f"{args.runs} frames of 640x480, {args.threads} thread(s); {plain.name} + phone model")
+    for name, values in times.items():
+        med = statistics.median(values)
+        print(f"{name:>13}: median {med:6.1f} ms  ({med / base:.2f}x the object model)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
