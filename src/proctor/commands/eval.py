@@ -136,6 +136,7 @@ def _compare(args: argparse.Namespace, settings: Settings, ev: Evaluation) -> No
             "object_model_path": args.compare_yolox,
             "object_model_labels": None,
             "object_thresholds": {},
+            "phone_model": "none",  # the COCO model on its own, phones included
         }
     )
     name = f"onnx-yolox ({args.compare_yolox.name})"
