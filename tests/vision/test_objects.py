@@ -1,4 +1,8 @@
-"""Object detectors on real evaluation images, through the registry and the settings."""
+"""Object detectors on real evaluation images, through the registry and the settings.
+
+These test the object models themselves, phones included, so the phone model that answers for
+phones by default is turned off here (it has tests of its own in test_phone_model.py).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ def _image(evalset: Path, name: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def centernet() -> ObjectDetector:
-    settings = Settings()
+    settings = Settings(phone_model="none")
     model = settings.models_dir / OBJECT_MODELS["centernet"].filename
     require(model.is_file(), f"{model} is not installed: run `make models`")
     return create(settings)
@@ -33,7 +37,7 @@ def centernet() -> ObjectDetector:
 @pytest.fixture(scope="module")
 def yolox() -> ObjectDetector:
     require(YOLOX.is_file(), f"{YOLOX} not found (../shared/models)")
-    return create(Settings(object_model="onnx-yolox", object_model_path=YOLOX))
+    return create(Settings(phone_model="none", object_model="onnx-yolox", object_model_path=YOLOX))
 
 
 def _labels(detector: ObjectDetector, image: np.ndarray) -> set[str]:
@@ -79,7 +83,7 @@ def test_centernet_any_aspect_ratio(centernet: ObjectDetector, evalset: Path) ->
 
 @pytest.mark.models
 def test_thresholds_from_settings(evalset: Path) -> None:
-    settings = Settings(object_thresholds={"cell_phone": 0.99})
+    settings = Settings(phone_model="none", object_thresholds={"cell_phone": 0.99})
     require((settings.models_dir / OBJECT_MODELS["centernet"].filename).is_file(), "make models")
     detector = create(settings)
     assert "cell_phone" not in _labels(detector, _image(evalset, "phone_three_women_calls.jpg"))
@@ -98,7 +102,12 @@ def test_yolox_label_map(tmp_path: Path, evalset: Path) -> None:
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps({"63": "laptop"}))
     detector = create(
-        Settings(object_model="onnx-yolox", object_model_path=YOLOX, object_model_labels=labels)
+        Settings(
+            phone_model="none",
+            object_model="onnx-yolox",
+            object_model_path=YOLOX,
+            object_model_labels=labels,
+        )
     )
     assert _labels(detector, _image(evalset, "laptop_woman_xo_tv.jpg")) == {"laptop"}
 
@@ -109,29 +118,36 @@ def test_bad_label_map_is_refused(tmp_path: Path) -> None:
     labels.write_text(json.dumps({"67": "phone"}))
     with pytest.raises(ValueError, match="'phone' is not a class id mapped"):
         create(
-            Settings(object_model="onnx-yolox", object_model_path=YOLOX, object_model_labels=labels)
+            Settings(
+                phone_model="none",
+                object_model="onnx-yolox",
+                object_model_path=YOLOX,
+                object_model_labels=labels,
+            )
         )
 
 
 def test_bad_model_path_names_the_setting(tmp_path: Path) -> None:
     missing = tmp_path / "nope.onnx"
     with pytest.raises(ModelMissingError, match="PROCTOR_OBJECT_MODEL_PATH"):
-        create(Settings(object_model="onnx-yolox", object_model_path=missing))
+        create(Settings(phone_model="none", object_model="onnx-yolox", object_model_path=missing))
 
 
 def test_missing_centernet_names_the_install_command(tmp_path: Path) -> None:
     with pytest.raises(ModelMissingError, match="proctor models install"):
-        create(Settings(models_dir=tmp_path))
+        create(Settings(phone_model="none", models_dir=tmp_path))
 
 
 def test_unknown_detector_lists_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="known: centernet, none, onnx-yolox"):
-        create(Settings(object_model="detr", object_model_path=tmp_path / "x.onnx"))
+        create(
+            Settings(phone_model="none", object_model="detr", object_model_path=tmp_path / "x.onnx")
+        )
     assert {"centernet", "none", "onnx-yolox"} <= set(available())
 
 
 def test_none_detector(evalset: Path) -> None:
-    detector = create(Settings(object_model="none"))
+    detector = create(Settings(phone_model="none", object_model="none"))
     assert detector.detect(_image(evalset, "phone_three_women_calls.jpg")) == []
 
 
@@ -146,10 +162,10 @@ def test_nms_is_per_class() -> None:
 @pytest.mark.models
 def test_second_look_finds_a_held_up_phone(evalset: Path) -> None:
     """phone_dev_028: a phone held up in front of the face, missed by the full-frame pass."""
-    settings = Settings(object_second_look=True)
+    settings = Settings(phone_model="none", object_second_look=True)
     require((settings.models_dir / OBJECT_MODELS["centernet"].filename).is_file(), "make models")
     image = read_bgr(evalset / "phones" / "images" / "phone_dev_028.jpg")
-    assert "cell_phone" not in _labels(create(Settings()), image)
+    assert "cell_phone" not in _labels(create(Settings(phone_model="none")), image)
     looked_twice = create(settings)
     phones = [d for d in looked_twice.detect(image) if d.label == "cell_phone"]
     assert phones
