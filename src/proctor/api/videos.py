@@ -175,9 +175,9 @@ async def upload_video(
             )
         except Interrupted as exc:
             fields = exc.fields
-            return _interrupted(
-                ctx, "upload", fields.get("session_id"), fields.get("part", LEGACY_PART), exc
-            )
+            # The token names the session even when its form field had not arrived yet.
+            session = fields.get("session_id") or principal.session_id
+            return _interrupted(ctx, "upload", session, fields.get("part", LEGACY_PART), exc)
         _form_fields(got.fields, got.repeated)
         session_id = got.fields.get("session_id")
         if session_id is None:
