@@ -1,4 +1,5 @@
-"""The training data, pinned: every file by repository, commit, path and SHA-256.
+"""The training data, pinned: every file by repository, commit, path and SHA-256 (the
+repository, commit and folder once, below; each image and its label file by name and digest).
 
 ``prepare`` reads the dataset from a local clone of its repository at the pinned commit (any
 clone will do: files are read from git's objects, not a work tree), writes them under the data
@@ -20,12 +21,14 @@ from training.phone import leakage
 REPO = "S-Rahul-Naik/AI-Smart-Exam-Proctoring-System"
 COMMIT = "fdedf49541c9bf3d94023ec674a0811ae5326f9c"
 ROOT = "backend/model/datasets/train"
+# One row per image of ROOT/images at COMMIT of REPO: its SHA-256 and its label file's
+# (ROOT/labels/<stem>.txt), both perceptual hashes, the nearest dev frame and its distance in
+# bits, and whether it is trained on.
 MANIFEST = Path(__file__).with_name("manifest.csv")
 FIELDS = [
-    "repo",
-    "commit",
-    "path",
+    "image",
     "sha256",
+    "label_sha256",
     "phash",
     "phash_mirror",
     "nearest_dev",
@@ -51,52 +54,43 @@ def prepare(
     images = sorted(n for n in names if n.startswith(f"{ROOT}/images/"))
     dev = leakage.read_hashes(sorted(dev_images.glob("*.jpg")))
     expected = (
-        {r["path"]: r for r in read_manifest()} if MANIFEST.exists() and not write_manifest else {}
+        {r["image"]: r for r in read_manifest()} if MANIFEST.exists() and not write_manifest else {}
     )
     rows = []
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
+
+    def fetch(path: str, pinned: str | None) -> tuple[bytes, str]:
+        """A file's bytes from the clone, written under ``out``, checked against the manifest."""
+        blob = _git(clone, "show", f"{COMMIT}:{path}")
+        digest = hashlib.sha256(blob).hexdigest()
+        if expected and pinned != digest:
+            raise ValueError(f"{path}: SHA-256 {digest} is not the manifest's")
+        (out / Path(path).parent.name / Path(path).name).write_bytes(blob)
+        return blob, digest
+
     for path in images:
-        label_path = f"{ROOT}/labels/{Path(path).stem}.txt"
-        for p, sub in ((path, "images"), (label_path, "labels")):
-            blob = _git(clone, "show", f"{COMMIT}:{p}")
-            digest = hashlib.sha256(blob).hexdigest()
-            if expected and expected.get(p, {}).get("sha256") != digest:
-                raise ValueError(f"{p}: SHA-256 {digest} is not the manifest's")
-            (out / sub / Path(p).name).write_bytes(blob)
-            if sub == "images":
-                image = cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_COLOR)
-                if image is None:
-                    raise ValueError(f"{p}: not a readable image")
-                h = leakage.hashes(image)
-                near, d = leakage.nearest(h, dev)
-                rows.append(
-                    {
-                        "repo": REPO,
-                        "commit": COMMIT,
-                        "path": p,
-                        "sha256": digest,
-                        "phash": f"{h[0]:016x}",
-                        "phash_mirror": f"{h[1]:016x}",
-                        "nearest_dev": near,
-                        "distance": str(d),
-                        "use": "1" if d > leakage.NEAR else "0",
-                    }
-                )
-            else:
-                rows.append(
-                    {
-                        "repo": REPO,
-                        "commit": COMMIT,
-                        "path": p,
-                        "sha256": digest,
-                        "phash": "",
-                        "phash_mirror": "",
-                        "nearest_dev": "",
-                        "distance": "",
-                        "use": "1",
-                    }
-                )
+        name = Path(path).name
+        pinned = expected.get(name, {})
+        blob, digest = fetch(path, pinned.get("sha256"))
+        _, label_digest = fetch(f"{ROOT}/labels/{Path(path).stem}.txt", pinned.get("label_sha256"))
+        image = cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f"{path}: not a readable image")
+        h = leakage.hashes(image)
+        near, d = leakage.nearest(h, dev)
+        rows.append(
+            {
+                "image": name,
+                "sha256": digest,
+                "label_sha256": label_digest,
+                "phash": f"{h[0]:016x}",
+                "phash_mirror": f"{h[1]:016x}",
+                "nearest_dev": near,
+                "distance": str(d),
+                "use": "1" if d > leakage.NEAR else "0",
+            }
+        )
     if write_manifest:
         with MANIFEST.open("w", newline="") as f:
             writer = csv.DictWriter(f, FIELDS)
@@ -107,4 +101,4 @@ def prepare(
 
 def training_images(rows: list[dict[str, str]]) -> list[str]:
     """File names of the images that may be trained on (near copies of dev frames left out)."""
-    return [Path(r["path"]).name for r in rows if "/images/" in r["path"] and r["use"] == "1"]
+    return [r["image"] for r in rows if r["use"] == "1"]
