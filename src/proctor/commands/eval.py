@@ -95,14 +95,14 @@ def models_line(pipeline: Pipeline, settings: Settings) -> str:
     )
 
 
-def write_markdown(path: Path, block: str) -> None:
+def write_markdown(path: Path, block: str, begin: str = BEGIN, end: str = END) -> None:
     """Replace the generated block of ``path`` (between the markers), or start the file."""
-    generated = f"{BEGIN}\n{block}{END}\n"
+    generated = f"{begin}\n{block}{end}\n"
     if path.is_file():
         old = path.read_text(encoding="utf-8")
-        if BEGIN in old and END in old:
-            head, rest = old.split(BEGIN, 1)
-            tail = rest.split(END, 1)[1].lstrip("\n")
+        if begin in old and end in old:
+            head, rest = old.split(begin, 1)
+            tail = rest.split(end, 1)[1].lstrip("\n")
             path.write_text(head + generated + ("\n" + tail if tail else ""), encoding="utf-8")
             return
         path.write_text(old.rstrip("\n") + "\n\n" + generated, encoding="utf-8")

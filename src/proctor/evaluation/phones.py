@@ -191,18 +191,8 @@ def markdown(all_runs: list[Runs], evalset: Path) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_block(path: Path, block: str) -> None:
-    generated = f"{BEGIN}\n{block}{END}\n"
-    old = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        path.write_text(head + generated + ("\n" + tail if tail else ""), encoding="utf-8")
-    else:
-        path.write_text(old.rstrip("\n") + "\n\n" + generated, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    from proctor.commands.eval import write_markdown
     from proctor.config import Settings
     from proctor.vision.detectors.base import create
     from proctor.vision.detectors.phone import phone_detector
@@ -240,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     block = markdown(runs, args.evalset)
     print(block)
     if args.write is not None:
-        write_block(args.write, block)
+        write_markdown(args.write, block, BEGIN, END)
     return 0
 
 

@@ -211,18 +211,11 @@ def install_object_models(models_dir: Path, *, force: bool = False) -> list[str]
 WEIGHTS_DIR = Path(__file__).with_name("weights")
 
 
-@dataclass(frozen=True)
-class BundledModel:
-    name: str
-    filename: str
-    sha256: str
-    purpose: str
-
-
-BUNDLED_MODELS: dict[str, BundledModel] = {
+# Same record as an installed object model's; the file sits in WEIGHTS_DIR instead.
+BUNDLED_MODELS: dict[str, ObjectModel] = {
     m.name: m
     for m in (
-        BundledModel(
+        ObjectModel(
             "phone",
             "phone_yolox_nano.onnx",
             "0978069d4eb5e52e3ad94cb14dbe38c7bd33c3352d093188315326dd314f874f",
