@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from proctor import __version__
-from proctor.api import alerts, events, reports, sessions, system, videos
+from proctor.api import alerts, events, identity, reports, sessions, system, videos
 from proctor.api.headers import SecurityHeaders
 from proctor.api.limits import BoundedRoute
 from proctor.api.methods import AllowedMethods
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     )
     allowed = AllowedMethods(api)
     _error_handlers(api, allowed)
-    for module in (sessions, events, videos, reports, system, alerts):
+    for module in (sessions, events, videos, reports, system, alerts, identity):
         api.include_router(module.router)
     api.router.route_class = BoundedRoute
     _web_routes(api, settings.web_dir, allowed)

@@ -24,9 +24,12 @@ DEFAULT_SCORE_WEIGHTS: dict[str, float] = {
     "multiple_faces_detected": 10.0,
     "looking_away": 3.0,
     "object_detected": 10.0,
+    "identity_mismatch": 20.0,  # someone else may be taking the test
     "focus_lost": 5.0,
     "fullscreen_exit": 3.0,
     "copy_paste": 5.0,
+    "speech_detected": 5.0,  # exam: talking (to someone, or reading out)
+    "other_voice": 10.0,  # interview: a voice that is not the candidate's
     "manual": 0.0,
 }
 
@@ -89,6 +92,13 @@ class Settings(BaseSettings):
     gaze_down_threshold_deg: float = Field(default=6.0, gt=0, le=90)
     calibration_seconds: float = Field(default=5.0, ge=0, le=120)
 
+    # Identity (docs/IDENTITY.md): the live face is compared with the enrolment photo (or the
+    # interviewer's reference photo) every ``identity_every_s`` seconds (0: never); a mismatch
+    # in ``identity_mismatches`` of the last ``identity_window`` checks raises identity_mismatch
+    identity_every_s: float = Field(default=10.0, ge=0, le=3600)
+    identity_window: int = Field(default=4, ge=1, le=50)
+    identity_mismatches: int = Field(default=3, ge=1, le=50)
+
     # Input limits
     max_image_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_image_side: int = Field(default=4096, gt=0)
@@ -126,6 +136,19 @@ class Settings(BaseSettings):
     # An object event starts only once some frame reached this score (the detector's own,
     # lower threshold then keeps it going): a steady weak false positive is not an alert.
     object_confirm_score: float = Field(default=0.3, gt=0, le=1.0)
+
+    # Live audio (src/proctor/audio): analysed in one process of its own at this lower CPU
+    # priority (nice), so the vision workers win the cores; chunks larger than the limit are
+    # refused (a 1 s chunk at 24 kbit/s is ~3 KB)
+    audio_analysis: bool = True
+    audio_nice: int = Field(default=5, ge=0, le=19)
+    max_audio_chunk_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
+    # Exam: speech lasting this long is speech_detected. Interview: the candidate's voice is
+    # learned from their first audio_enroll_seconds of speech; a 2.4 s stretch of speech farther
+    # than audio_other_threshold (cosine distance) from it is other_voice (docs/EVALUATION.md)
+    audio_exam_speech_seconds: float = Field(default=1.5, ge=0.1, le=60)
+    audio_enroll_seconds: float = Field(default=20.0, ge=2.4, le=600)
+    audio_other_threshold: float = Field(default=0.3, gt=0, lt=2)
 
     # What the candidate is told (event types); the default lets them fix a hidden face
     candidate_notices: list[str] = Field(default_factory=lambda: ["no_face_detected"])

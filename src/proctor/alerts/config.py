@@ -37,6 +37,7 @@ DEFAULT_ALERT_EVENTS: dict[str, AlertRule] = {
     "object_detected:cell_phone": AlertRule(),
     "object_detected:extra_person": AlertRule(),
     "multiple_faces_detected": AlertRule(),
+    "identity_mismatch": AlertRule(),
     "no_face_detected": AlertRule(min_duration_s=10),
 }
 

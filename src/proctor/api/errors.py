@@ -24,6 +24,7 @@ MEANINGS: dict[int, str] = {
     416: "Range not satisfiable",
     422: "Invalid input",
     429: "Too many requests: slow down and try again",
+    503: "A part of the server this needs is off or unavailable",
 }
 
 

@@ -24,7 +24,16 @@ from proctor.alerts.config import MAX_SESSION_URLS, MAX_URL_CHARS
 from proctor.rules import VISION_TYPES
 
 BROWSER_TYPES: tuple[str, ...] = ("focus_lost", "fullscreen_exit", "copy_paste")
-EVENT_TYPES: tuple[str, ...] = (*VISION_TYPES, *BROWSER_TYPES, "manual")
+# identity_mismatch comes from the live identity checks (proctor.identity.monitor)
+# speech_detected and other_voice come from the live audio (proctor.audio.live)
+AUDIO_TYPES: tuple[str, ...] = ("speech_detected", "other_voice")
+EVENT_TYPES: tuple[str, ...] = (
+    *VISION_TYPES,
+    "identity_mismatch",
+    *AUDIO_TYPES,
+    *BROWSER_TYPES,
+    "manual",
+)
 MAX_CHAT_CHARS = 2000
 
 # The OpenAPI description of text that may not hold NUL (which NoNul refuses, naming it)
@@ -69,6 +78,9 @@ EventType = Literal[
     "multiple_faces_detected",
     "looking_away",
     "object_detected",
+    "identity_mismatch",
+    "speech_detected",
+    "other_voice",
     "focus_lost",
     "fullscreen_exit",
     "copy_paste",
@@ -194,8 +206,14 @@ def integral(value: object) -> object:
     return value
 
 
+# interview: the candidate speaks, another voice is an event; exam: any sustained speech is
+SessionMode = Literal["interview", "exam"]
+
+
 class SessionSettingsIn(Strict):
     """Per-session overrides chosen at start."""
+
+    mode: SessionMode | None = None
 
     score_weights: dict[EventType, Annotated[float, Field(ge=0, le=100)]] = Field(
         default_factory=dict
@@ -219,6 +237,8 @@ class StartSessionIn(Strict):
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | SkipJsonSchema[None]
     ) = None
     settings: SessionSettingsIn | None = None
+    # The same as ``settings.mode`` (either may be given): ``interview`` when neither is
+    mode: SessionMode | SkipJsonSchema[None] = None
 
     @field_validator("name", "session_id", mode="before")
     @classmethod

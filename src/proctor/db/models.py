@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -190,3 +192,42 @@ class AlertRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # What the alert says, fixed when it was written (candidate, event, link, evidence file)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class IdentityPhotoRow(Base):
+    """The candidate's enrolment photo, or the interviewer's reference (ID) photo: the file
+    (an evidence file of the session) and its face descriptor. The descriptor stays in the
+    server: no API response or socket message carries it. One row per session and kind: a
+    new photo replaces the last."""
+
+    __tablename__ = "identity_photos"
+    __table_args__ = (UniqueConstraint("session_id", "kind", name="uq_identity_photos_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("sessions.session_id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # enrolment | reference
+    path: Mapped[str] = mapped_column(String(500))
+    model: Mapped[str] = mapped_column(String(16))  # the descriptor's model (dlib)
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float32, L2-normalised
+    box: Mapped[list[float]] = mapped_column(JSON)  # the face, in the photo's pixels
+    # Presentation-attack models' scores (advice to the interviewer only)
+    spoof: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdentityCheckRow(Base):
+    """One live comparison of the candidate's face with the enrolment (or reference) photo."""
+
+    __tablename__ = "identity_checks"
+    __table_args__ = (Index("ix_identity_checks_session_time", "session_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("sessions.session_id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    against: Mapped[str] = mapped_column(String(16))  # enrolment | reference
+    score: Mapped[float] = mapped_column(Float)
+    same_person: Mapped[bool] = mapped_column(Boolean)

@@ -23,6 +23,8 @@ from proctor.db.models import (
     AlertRow,
     ChatRow,
     EventRow,
+    IdentityCheckRow,
+    IdentityPhotoRow,
     RecordingRow,
     SessionRow,
     VideoChunkRow,
@@ -206,12 +208,13 @@ def end_event(db: Session, event_id: int, ended_at: datetime) -> EventRow | None
 
 
 def end_open_vision_events(db: Session, session_id: str, when: datetime) -> list[EventRow]:
-    """Close every vision event still open (the session ended, or the server restarted)."""
+    """Close every vision or audio event still open (the session ended, or the server
+    restarted)."""
     rows = list(
         db.execute(
             select(EventRow).where(
                 EventRow.session_id == session_id,
-                EventRow.source == "vision",
+                EventRow.source.in_(("vision", "audio")),  # the server's own, sustained events
                 EventRow.ended_at.is_(None),
             )
         ).scalars()
@@ -300,7 +303,8 @@ def row_counts(db: Session, session_id: str) -> dict[str, int]:
 def delete_session(db: Session, session_id: str) -> bool:
     """Delete the session and its rows (children first, whatever the foreign keys do);
     False when it was already gone."""
-    for model in (AlertRow, VideoChunkRow, RecordingRow, ChatRow, EventRow):
+    children = (AlertRow, VideoChunkRow, RecordingRow, ChatRow, EventRow)
+    for model in (*children, IdentityCheckRow, IdentityPhotoRow):
         db.execute(delete(model).where(model.session_id == session_id))
     gone = db.execute(delete(SessionRow).where(SessionRow.session_id == session_id))
     db.commit()

@@ -123,6 +123,10 @@ class Hub:
             "score", {"session_id": session_id, **score}, room=room(session_id, "interviewer")
         )
 
+    async def emit_identity(self, session_id: str, status: dict[str, Any]) -> None:
+        """The last identity check (status and similarity; never a face descriptor)."""
+        await self.sio.emit("identity", status, room=room(session_id, "interviewer"))
+
     async def emit_notice(self, session_id: str, type_: str, message: str) -> None:
         await self.sio.emit(
             "notice",

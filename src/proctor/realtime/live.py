@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from proctor.config import Settings
+from proctor.identity.monitor import IdentityMonitor
 from proctor.observability.logs import session_var
 from proctor.observability.metrics import Metrics
 from proctor.realtime.gate import Kind
@@ -43,6 +44,7 @@ class LiveStats:
     object_runs: int = 0
     # Object runs given up: still waiting for a free worker when a newer frame's turn came
     objects_skipped: int = 0
+    identity_checks: int = 0
     # Recent event starts: (type, face analysis ms of the frame, frame received → emitted ms)
     event_latency: deque[tuple[str, float, float]] = field(
         default_factory=lambda: deque(maxlen=1000)
@@ -83,6 +85,7 @@ class SessionAnalyzer:
         self.objects_due = False
         self.objects_next: _ObjectRun | None = None
         self.objects_task: asyncio.Task[None] | None = None
+        self.identity = IdentityMonitor(live, session_id, candidate)
         self.task = asyncio.create_task(self._run(), name=f"analysis-{session_id}")
 
     async def _run(self) -> None:
@@ -104,6 +107,7 @@ class SessionAnalyzer:
                         faces.set_result(obs)
             if obs is None:
                 continue
+            self.identity.observe(frame, obs)
             calibrating = self.calibration.observe(obs, frame.received_wall)
             await self._handle(
                 self.rules.observe(obs, frame.received_wall, calibrating=calibrating), frame
@@ -236,6 +240,7 @@ class SessionAnalyzer:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.identity.stop()
         await self._apply(self.rules.finish(time.time()), None)
 
 

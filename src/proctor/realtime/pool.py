@@ -27,6 +27,7 @@ from proctor.config import Settings
 from proctor.realtime.gate import Kind, WorkerGate
 
 if TYPE_CHECKING:
+    from proctor.identity.worker import EnrolResult
     from proctor.vision.attention import NeutralPose
     from proctor.vision.types import Detection, Observation
 
@@ -136,6 +137,26 @@ def _objects(data: bytes, max_bytes: int) -> list[Detection]:
     return detections
 
 
+def _identity(data: bytes, box: tuple[float, float, float, float], max_bytes: int) -> bytes | None:
+    from proctor.identity.worker import live_descriptor
+
+    assert _pipeline is not None, "worker not initialised"
+    max_side = _pipeline.settings.max_image_side
+    return live_descriptor(data, box, max_bytes=max_bytes, max_side=max_side)
+
+
+def _enrol(data: bytes, max_bytes: int, spoof: bool) -> EnrolResult:
+    from proctor.identity.worker import enrol
+    from proctor.vision.frames import FrameError
+
+    assert _pipeline is not None, "worker not initialised"
+    max_side = _pipeline.settings.max_image_side
+    try:
+        return enrol(data, max_bytes=max_bytes, max_side=max_side, spoof=spoof)
+    except FrameError as exc:
+        raise FrameRefused(exc.code, str(exc)) from None
+
+
 class AnalysisPool:
     """A process pool running ``Pipeline.analyze_bytes``; ``error`` says why it is off."""
 
@@ -196,6 +217,17 @@ class AnalysisPool:
     async def detect_objects_in_turn(self, data: bytes) -> list[Detection]:
         """The object detector alone, in a worker; the caller holds a turn."""
         return await self._run(_objects, data, self.settings.max_frame_bytes)  # type: ignore[no-any-return]
+
+    async def identity_in_turn(
+        self, data: bytes, box: tuple[float, float, float, float]
+    ) -> bytes | None:
+        """The descriptor of the face at ``box`` in a live frame, in a worker; the caller holds
+        a turn."""
+        return await self._run(_identity, data, box, self.settings.max_frame_bytes)  # type: ignore[no-any-return]
+
+    async def enrol_in_turn(self, data: bytes, *, spoof: bool) -> EnrolResult:
+        """An enrolment or reference photo judged in a worker; the caller holds a turn."""
+        return await self._run(_enrol, data, self.settings.max_image_bytes, spoof)  # type: ignore[no-any-return]
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         executor = self._executor

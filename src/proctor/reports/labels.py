@@ -9,6 +9,9 @@ EVENT_TYPE_NAMES: dict[str, str] = {
     "multiple_faces_detected": "Multiple faces",
     "looking_away": "Looking away",
     "object_detected": "Object detected",
+    "identity_mismatch": "Identity mismatch",
+    "speech_detected": "Speech heard",
+    "other_voice": "Another voice",
     "focus_lost": "Window focus lost",
     "fullscreen_exit": "Left fullscreen",
     "copy_paste": "Copy or paste",
@@ -23,7 +26,12 @@ OBJECT_NAMES: dict[str, str] = {
     "extra_person": "extra person",
 }
 
-SOURCE_NAMES: dict[str, str] = {"vision": "Camera", "browser": "Browser", "manual": "Interviewer"}
+SOURCE_NAMES: dict[str, str] = {
+    "vision": "Camera",
+    "audio": "Microphone",
+    "browser": "Browser",
+    "manual": "Interviewer",
+}
 
 NO_VALUE = "—"
 
