@@ -92,6 +92,7 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "data_dir": tmp_path / "data",
         "web_dir": tmp_path / "no-web-build",
         "analysis_workers": 0,
+        "audio_analysis": False,  # its own process: the audio tests turn it on
         "redis_url": None,
         **overrides,
     }

@@ -77,11 +77,12 @@ class Storage:
         return path.resolve().relative_to(self.root).as_posix()
 
     # Evidence
-    def save_evidence(self, session_id: str, jpeg: bytes) -> str:
+    def save_evidence(self, session_id: str, data: bytes, suffix: str = ".jpg") -> str:
+        """A JPEG (or, with ``suffix=".webm"``, an audio clip) beside the session's evidence."""
         folder = self.evidence_dir / _safe_id(session_id)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{secrets.token_hex(8)}.jpg"
-        _write_atomic(path, jpeg)
+        path = folder / f"{secrets.token_hex(8)}{suffix}"
+        _write_atomic(path, data)
         return self.relative(path)
 
     def read(self, relative: str | None) -> bytes | None:

@@ -1,4 +1,5 @@
-"""Events: log one (browser or manual), list them, fetch an event's evidence thumbnail."""
+"""Events: log one (browser or manual), list them, fetch an event's evidence (a thumbnail, or
+an audio event's clip)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from proctor.api.errors import AUTH, errors
 from proctor.api.limits import LOG_BODY_BYTES, BoundedRoute
 from proctor.api.responses import EventOut
 from proctor.api.schemas import BROWSER_TYPES, EventType, LogIn, Timestamp
-from proctor.api.views import event_json
+from proctor.api.views import event_json, evidence_type
 from proctor.db import repo
 from proctor.realtime.messages import client_time, event_source
 
@@ -81,7 +82,7 @@ def list_events(
 @router.get(
     "/sessions/{session_id}/events/{event_id}/evidence",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}, **errors(*AUTH, 404)},
+    responses={200: {"content": {"image/jpeg": {}, "audio/webm": {}}}, **errors(*AUTH, 404)},
 )
 def evidence(
     session_id: str,
@@ -95,7 +96,10 @@ def evidence(
         raise HTTPException(404, "unknown event")
     data = ctx.storage.read(row.evidence_path)
     if data is None:
-        raise HTTPException(404, "this event has no evidence image")
+        raise HTTPException(404, "this event has no evidence")
+    # A picture, or the clip of an audio event (only the session's interviewer gets either)
     return Response(
-        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
+        data,
+        media_type=evidence_type(row.evidence_path),
+        headers={"Cache-Control": "private, max-age=3600"},
     )

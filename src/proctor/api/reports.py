@@ -10,7 +10,7 @@ from proctor.alerts.outbox import session_alerts
 from proctor.api.deps import Ctx, Db, Interviewer
 from proctor.api.errors import AUTH, errors
 from proctor.api.limits import BoundedRoute
-from proctor.api.views import session_weights
+from proctor.api.views import evidence_type, session_weights
 from proctor.db import repo
 from proctor.db.models import EventRow, utcnow
 from proctor.realtime.context import AppContext
@@ -39,7 +39,10 @@ def build_report_data(ctx: AppContext, db: Session, session_id: str) -> ReportDa
                 duration_s=e.duration_s,
                 source=e.source,
                 role=e.role,
-                evidence_jpeg=ctx.storage.read(e.evidence_path),
+                # An audio event's clip has no picture for the page
+                evidence_jpeg=ctx.storage.read(e.evidence_path)
+                if evidence_type(e.evidence_path) == "image/jpeg"
+                else None,
             )
             for e in events
         ],

@@ -43,6 +43,8 @@ class SessionOut(BaseModel):
     video_started_at: str | None
     video_duration_s: float | None
     video_parts: int
+    # interview: another voice is an event; exam: any sustained speech is
+    mode: Literal["interview", "exam"]
     score: ScoreOut
     counts: dict[str, int]
     participants: list[ParticipantOut]
@@ -59,8 +61,10 @@ class EventOut(BaseModel):
     ended_at: str | None
     duration_s: float | None
     confidence: float | None
-    source: Literal["vision", "browser", "manual"]
+    source: Literal["vision", "audio", "browser", "manual"]
     evidence_url: str | None
+    # What evidence_url serves: a picture (image/jpeg) or a sound clip (audio/webm)
+    evidence_type: Literal["image/jpeg", "audio/webm"] | None
     client_id: str | None
 
 

@@ -76,6 +76,10 @@ def start_session(
     if body.name is None:
         raise HTTPException(422, "name is required to start a session")
     settings = body.settings.model_dump(exclude_none=True) if body.settings else {}
+    if body.mode is not None:
+        if settings.get("mode", body.mode) != body.mode:
+            raise HTTPException(422, "mode and settings.mode differ")
+        settings["mode"] = body.mode
     for i, url in enumerate(settings.get("alert_urls", [])):
         problem = session_url_problem(url, ctx.settings.alert_schemes)
         if problem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from proctor.audio.live import session_mode
 from proctor.config import Settings
 from proctor.db import recordings
 from proctor.db.models import ChatRow, EventRow, SessionRow, utcnow
@@ -17,6 +18,13 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def evidence_type(path: str | None) -> str | None:
+    """The media type of a stored evidence file, from the suffix the server gave it."""
+    if not path:
+        return None
+    return "audio/webm" if path.endswith(".webm") else "image/jpeg"
 
 
 def event_json(row: EventRow) -> dict[str, Any]:
@@ -34,6 +42,7 @@ def event_json(row: EventRow) -> dict[str, Any]:
         "confidence": row.confidence,
         "source": row.source,
         "evidence_url": evidence,
+        "evidence_type": evidence_type(row.evidence_path),
         "client_id": row.client_id,
     }
 
@@ -79,6 +88,7 @@ def session_json(
         "video_started_at": iso(main.started_at) if main else None,
         "video_duration_s": main.duration_s if main else None,
         "video_parts": len(parts),
+        "mode": session_mode(row.settings),
         "score": score_json(settings, row, types),
         "counts": event_counts(types),
         "participants": participants,

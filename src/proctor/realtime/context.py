@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from proctor.alerts.worker import AlertWorker
 from proctor.api.views import iso, session_json
+from proctor.audio.service import AudioService
 from proctor.config import Settings
 from proctor.db import repo
 from proctor.db.engine import make_engine, make_sessionmaker
@@ -51,6 +52,7 @@ class AppContext:
     recorder: Recorder = field(init=False)
     pool: AnalysisPool = field(init=False)
     live: LiveAnalysis = field(init=False)
+    audio: AudioService = field(init=False)
     alerts: AlertWorker = field(init=False)
     # REST event logging, per session and role, at the rate a socket connection may send events
     log_limiter: KeyedLimiter = field(init=False)
@@ -74,6 +76,7 @@ class AppContext:
         self.recorder = Recorder(self.settings, self.sessions, self.storage, self.hub, self.metrics)
         self.pool = AnalysisPool(self.settings)
         self.live = LiveAnalysis(self.settings, self.pool, self.recorder, self.metrics)
+        self.audio = AudioService(self.settings, self.recorder)
         self.alerts = AlertWorker(
             self.settings, self.sessions, self.node_id, self.metrics, self.storage.root
         )
@@ -94,6 +97,7 @@ class AppContext:
         self._background.append(asyncio.create_task(self.metrics.watch_event_loop()))
         await self.alerts.start()
         await self.pool.start()
+        await self.audio.start()
         log.info(
             "node %s ready: %d analysis workers, redis %s",
             self.node_id,
@@ -103,6 +107,7 @@ class AppContext:
 
     async def stop(self) -> None:
         await self.live.shutdown()
+        await self.audio.shutdown()
         await self.alerts.stop()
         for task in self._background:
             task.cancel()
@@ -118,8 +123,13 @@ class AppContext:
             self.live.calibrate(session_id)
         elif op == "end":
             self.ended.add(session_id)
-            await self.live.end_session(session_id)
+            await self.end_analysis(session_id)
             await self.hub.disconnect_session(session_id)
+
+    async def end_analysis(self, session_id: str) -> None:
+        """Stop the session's live analysis, camera and microphone, closing its open events."""
+        await self.live.end_session(session_id)
+        await self.audio.end_session(session_id)
 
     async def calibrate(self, session_id: str) -> None:
         """Re-take the neutral pose, on whichever node analyses the session, and ask the
@@ -164,7 +174,7 @@ class AppContext:
 
         if await anyio.to_thread.run_sync(status) == "ended":
             self.ended.add(session_id)
-            await self.live.end_session(session_id)
+            await self.end_analysis(session_id)
 
     async def end_session(self, session_id: str) -> dict[str, Any] | None:
         """End the session (idempotent): close its events, tell the room, return the resource."""
@@ -182,7 +192,7 @@ class AppContext:
             return None
         self.ended.add(session_id)
         if changed:
-            await self.live.end_session(session_id)
+            await self.end_analysis(session_id)
             await self.cluster.publish("end", session_id)  # the candidate's node stops at once
             await self.recorder.close_all_open(session_id, utcnow())
             await self.hub.disconnect_session(session_id)

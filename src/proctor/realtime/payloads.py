@@ -67,6 +67,16 @@ class FrameIn(SocketIn):
     ts: ClientTs | None = None
 
 
+class AudioIn(SocketIn):
+    """One chunk of the candidate's microphone stream (WebM/Opus, ``audio.stream``)."""
+
+    session_id: SessionId
+    data: bytes  # its size is checked against a setting once the sender is
+    # 0 starts a stream (its chunk holds the WebM header); each next chunk is one more
+    seq: Annotated[int, Field(ge=0, le=10_000_000)]
+    ts: ClientTs | None = None
+
+
 class SnapshotIn(SocketIn):
     """An interviewer's request (``session_id`` alone) or a candidate's answer to one."""
 

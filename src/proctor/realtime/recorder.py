@@ -62,6 +62,7 @@ class Recorder:
         timestamp: datetime | None = None,
         confidence: float | None = None,
         evidence_jpeg: bytes | None = None,
+        evidence_clip: bytes | None = None,
         client_id: str | None = None,
         received_mono: float | None = None,
         frame_ts: float | None = None,
@@ -83,6 +84,8 @@ class Recorder:
                 thumb = make_thumbnail(evidence_jpeg)
                 if thumb is not None:
                     evidence = self.storage.save_evidence(session_id, thumb)
+            elif evidence_clip is not None:  # an audio event's clip, stored as it is (WebM)
+                evidence = self.storage.save_evidence(session_id, evidence_clip, ".webm")
             with self.sessions() as db:
                 row, created = repo.add_event(
                     db,

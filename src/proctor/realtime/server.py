@@ -81,7 +81,7 @@ class Guard:
 
 
 def register(sio: socketio.AsyncServer, ctx: AppContext) -> None:
-    from proctor.realtime import media, messages
+    from proctor.realtime import audio, media, messages
 
     guard = Guard(ctx)
 
@@ -137,7 +137,7 @@ def register(sio: socketio.AsyncServer, ctx: AppContext) -> None:
         if conn.principal.role == "candidate" and "candidate" not in roles:
             # Nobody is watched here any more (analysis runs on the candidate's node): close
             # the open events now, not at session end.
-            await ctx.live.end_session(session_id)
+            await ctx.end_analysis(session_id)
 
     @message("join")
     async def join(sid: str, data: Any = None) -> Ack:
@@ -175,4 +175,5 @@ def register(sio: socketio.AsyncServer, ctx: AppContext) -> None:
         return {"ok": True, "session": session, "participants": participants}
 
     media.register(message, ctx, guard)
+    audio.register(message, ctx, guard)
     messages.register(message, ctx, guard)
