@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml constraints.txt
 	# Resemblyzer's speaker encoder weights, converted by `proctor models install`; its torch
 	# dependency is not needed.
 	$(BIN)/python -m pip install -q --no-deps resemblyzer==0.1.4
+	# Silero VAD's ONNX exports ship as data in this package; its torch dependency is not needed.
+	$(BIN)/python -m pip install -q --no-deps silero-vad==6.2.3
 	touch $@
 
 install: $(STAMP)

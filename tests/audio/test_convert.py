@@ -55,7 +55,8 @@ def test_install_converts_once_then_is_a_no_op(tmp_path: Path) -> None:
     from proctor.vision.detectors.base import ModelMissingError
 
     with_models(checkpoint_path)
-    (row,) = audio_model_statuses(tmp_path)
+    row = audio_model_statuses(tmp_path)[0]
+    assert row.name == "speaker_encoder"
     assert row.status == "missing"
     assert any("converted" in line for line in install_audio_models(tmp_path))
     target = encoder_path(tmp_path, verify=True)

