@@ -11,6 +11,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { ApiService } from '../../core/api';
+import { AudioSenderService } from '../../core/audio-sender';
 import { FrameSenderService } from '../../core/frame-sender';
 import { ClientConfig, DEFAULT_CLIENT_CONFIG } from '../../core/models';
 import { OutboxService } from '../../core/outbox';
@@ -35,6 +36,7 @@ type Step = 'consent' | 'check' | 'session';
     SocketService,
     WebRtcService,
     FrameSenderService,
+    AudioSenderService,
     OutboxService,
     RecorderService,
     CandidateSession,

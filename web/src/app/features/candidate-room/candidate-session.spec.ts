@@ -2,6 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import type { Socket } from 'socket.io-client';
+import { AudioSenderService } from '../../core/audio-sender';
 import { FrameSenderService } from '../../core/frame-sender';
 import { DEFAULT_CLIENT_CONFIG } from '../../core/models';
 import { OutboxService } from '../../core/outbox';
@@ -20,10 +21,12 @@ describe('CandidateSession', () => {
   let fake: FakeSocket;
   let http: HttpTestingController;
   let recorders: FakeMediaRecorder[];
+  let audioRecorders: FakeMediaRecorder[];
   let pcs: FakePeerConnection[];
   const stopTrack = vi.fn();
   const stream = {
     getTracks: () => [{ stop: stopTrack }, { stop: stopTrack }],
+    getAudioTracks: () => [{ stop: stopTrack }],
   } as unknown as MediaStream;
 
   function begin(
@@ -51,6 +54,7 @@ describe('CandidateSession', () => {
         SocketService,
         WebRtcService,
         FrameSenderService,
+        AudioSenderService,
         OutboxService,
         RecorderService,
         CandidateSession,
@@ -64,6 +68,15 @@ describe('CandidateSession', () => {
     recorder.factory = (_s, options) => {
       const r = new FakeMediaRecorder(options);
       recorders.push(r);
+      return r as unknown as MediaRecorder;
+    };
+    audioRecorders = [];
+    const audio = TestBed.inject(AudioSenderService);
+    audio.isTypeSupported = () => true;
+    audio.audioOnly = (s) => s;
+    audio.factory = (_s, options) => {
+      const r = new FakeMediaRecorder(options);
+      audioRecorders.push(r);
       return r as unknown as MediaRecorder;
     };
     pcs = [];
@@ -111,6 +124,24 @@ describe('CandidateSession', () => {
     expect(offer.data.description.type).toBe('offer');
     const frame = fake.emitted.find((e) => e.event === 'frame')?.payload as { image: ArrayBuffer };
     expect(new Uint8Array(frame.image)[0]).toBe(0xff);
+  });
+
+  it('streams the microphone to the server in numbered chunks, again from 0 after a rejoin', async () => {
+    begin();
+    await tick();
+    expect(audioRecorders).toHaveLength(1);
+    expect(audioRecorders[0].options.mimeType).toBe('audio/webm;codecs=opus');
+    audioRecorders[0].emit('header');
+    audioRecorders[0].emit('second');
+    await tick();
+    await tick();
+    const sent = fake.emitted.filter((e) => e.event === 'audio').map((e) => e.payload);
+    expect(sent.map((p) => (p as { seq: number }).seq)).toEqual([0, 1]);
+    expect((sent[0] as { session_id: string }).session_id).toBe('s1');
+    fake.fire('connect'); // a reconnect: joined again, the stream starts over
+    await tick();
+    expect(audioRecorders).toHaveLength(2);
+    expect(audioRecorders[0].state).toBe('inactive');
   });
 
   it('asks the candidate to look at the screen while the server calibrates', async () => {

@@ -1,5 +1,6 @@
 import { Injectable, OnDestroy, computed, inject, signal } from '@angular/core';
 import { ApiService } from '../../core/api';
+import { AudioSenderService } from '../../core/audio-sender';
 import { FrameSenderService } from '../../core/frame-sender';
 import {
   Ack,
@@ -49,6 +50,7 @@ export class CandidateSession implements OnDestroy {
   readonly frames = inject(FrameSenderService);
   readonly outbox = inject(OutboxService);
   readonly recorder = inject(RecorderService);
+  readonly audio = inject(AudioSenderService);
 
   readonly name = signal('');
   readonly chat = signal<ChatMessage[]>([]);
@@ -112,6 +114,7 @@ export class CandidateSession implements OnDestroy {
       this.ended.set(true);
       this.stopCalibrating();
       this.frames.stop();
+      this.audio.stop();
       this.rtc.close();
       this.stopWatching?.();
       this.stopWatching = null;
@@ -164,8 +167,11 @@ export class CandidateSession implements OnDestroy {
         },
         (image, ts) => this.sendFrame(image, ts),
       );
+      // The microphone, for the server's live audio analysis (speech, another voice)
+      this.audio.start(start.stream, (data, seq, ts) => this.sendAudio(data, seq, ts));
     } else {
       this.rtc.ensureConnected();
+      this.audio.restart(); // the server forgot the stream that was cut
     }
     // A link to each interviewer already in the room, made at once.
     this.rtc.syncPeers((ack['participants'] as Participant[] | undefined) ?? []);
@@ -227,6 +233,23 @@ export class CandidateSession implements OnDestroy {
       const ack = await this.socket.request(
         'frame',
         { session_id: start.sessionId, image, ts },
+        5000,
+      );
+      return ack.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async sendAudio(data: ArrayBuffer, seq: number, ts: number): Promise<boolean> {
+    const start = this.start;
+    if (!start || !this.socket.connected) {
+      return false;
+    }
+    try {
+      const ack = await this.socket.request(
+        'audio',
+        { session_id: start.sessionId, data, seq, ts },
         5000,
       );
       return ack.ok;
