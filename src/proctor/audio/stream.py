@@ -11,9 +11,14 @@ to what the VAD and the speaker encoder take.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from proctor.audio.decode import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    import av
 
 # Master elements read into (their children follow in the stream): Segment, Cluster, Tracks,
 # TrackEntry, BlockGroup. Everything else is read whole or skipped.
@@ -137,6 +142,7 @@ class OpusStream:
 
         packets = self.demuxer.feed(data)
         out: list[np.ndarray] = [np.zeros(0, dtype=np.float32)]
+        decoded: list[av.AudioFrame] = []
         for packet in packets:
             if self._decoder is None:
                 decoder = av.CodecContext.create("opus", "r")
@@ -149,9 +155,30 @@ class OpusStream:
             except av.FFmpegError as exc:
                 raise StreamError(f"an Opus packet does not decode ({exc})") from exc
             self.packets += 1
-            for frame in frames:
-                frame.pts = None  # the resampler keeps its own time
-                for res in self._resampler.resample(frame):
-                    out.append(res.to_ndarray().reshape(-1))
+            decoded.extend(frames)
+        # One resampler call for the whole chunk, not one per 20 ms packet: the same samples
+        # (the resampler's filter state runs on across calls) for a third of the CPU.
+        for run in _runs(decoded):
+            joined = av.AudioFrame.from_ndarray(
+                np.concatenate([f.to_ndarray() for f in run], axis=1),
+                format=run[0].format.name,
+                layout=run[0].layout.name,
+            )
+            joined.sample_rate = run[0].sample_rate
+            for res in self._resampler.resample(joined):
+                out.append(res.to_ndarray().reshape(-1))
         samples = np.concatenate(out).astype(np.float32, copy=False)
         return np.clip(samples, -1.0, 1.0)
+
+
+def _runs(frames: list[av.AudioFrame]) -> list[list[av.AudioFrame]]:
+    """Consecutive frames of one sample format, layout and rate, grouped."""
+    runs: list[list[av.AudioFrame]] = []
+    for frame in frames:
+        key = (frame.format.name, frame.layout.name, frame.sample_rate)
+        last = runs[-1][0] if runs else None
+        if last is not None and (last.format.name, last.layout.name, last.sample_rate) == key:
+            runs[-1].append(frame)
+        else:
+            runs.append([frame])
+    return runs
