@@ -7,6 +7,7 @@ import {
   DEFAULT_CLIENT_CONFIG,
   ProctorEvent,
   RecordingPart,
+  SessionMode,
   SessionInfo,
   StartSessionResponse,
 } from './models';
@@ -37,8 +38,10 @@ export interface CompleteInfo {
 export class ApiService {
   private readonly http = inject(HttpClient);
 
-  startSession(name: string): Promise<StartSessionResponse> {
-    return firstValueFrom(this.http.post<StartSessionResponse>('/start-session', { name }));
+  startSession(name: string, mode: SessionMode = 'interview'): Promise<StartSessionResponse> {
+    return firstValueFrom(
+      this.http.post<StartSessionResponse>('/start-session', { name, settings: { mode } }),
+    );
   }
 
   /** Resumes a session with its interviewer token; the candidate token is re-issued. */

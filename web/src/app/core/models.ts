@@ -10,7 +10,12 @@ export type EventType =
   | 'focus_lost'
   | 'fullscreen_exit'
   | 'copy_paste'
+  | 'speech_detected'
+  | 'other_voice'
   | 'manual';
+
+/** interview: the candidate talks, another voice is an event; exam: any sustained speech is. */
+export type SessionMode = 'interview' | 'exam';
 
 /** Event types a candidate's browser reports itself. */
 export type BrowserEventType = 'focus_lost' | 'fullscreen_exit' | 'copy_paste';
@@ -57,6 +62,7 @@ export interface SessionInfo {
   video_started_at?: string | null;
   video_duration_s?: number | null;
   video_parts?: number;
+  mode?: SessionMode;
   score: Score;
   counts: Record<string, number>;
   participants: Participant[];
@@ -85,6 +91,8 @@ export interface ProctorEvent {
   confidence?: number | null;
   source?: string;
   evidence_url?: string | null;
+  /** What evidence_url serves: a picture, or (audio events) a sound clip. */
+  evidence_type?: 'image/jpeg' | 'audio/webm' | null;
   client_id?: string | null;
 }
 

@@ -50,6 +50,15 @@ import { eventMeta } from './event-meta';
           <rect x="6" y="4" width="12" height="17" rx="2" />
           <path d="M9 4V2.5h6V4M9 10h6M9 14h6" />
         }
+        @case ('mic') {
+          <rect x="9" y="2.5" width="6" height="11" rx="3" />
+          <path d="M5 11a7 7 0 0 0 14 0M12 18v3.5" />
+        }
+        @case ('voices') {
+          <rect x="4" y="4" width="5" height="9" rx="2.5" />
+          <path d="M2 11a4.5 4.5 0 0 0 9 0M6.5 15.5V19" />
+          <path d="M14 8c1.5 1 1.5 5 0 6M17 6c3 2 3 8 0 10" />
+        }
         @default {
           <path d="M5 21V4M5 4h12l-2 4 2 4H5" />
         }

@@ -4,7 +4,17 @@ export interface EventMeta {
   label: string;
   /** Name of the icon drawn by EventIcon. */
   icon:
-    'face-off' | 'faces' | 'eye' | 'phone' | 'box' | 'tab' | 'fullscreen' | 'clipboard' | 'flag';
+    | 'face-off'
+    | 'faces'
+    | 'eye'
+    | 'phone'
+    | 'box'
+    | 'tab'
+    | 'fullscreen'
+    | 'clipboard'
+    | 'mic'
+    | 'voices'
+    | 'flag';
   /** CSS colour token (see styles.css) used for the icon and the list accent. */
   tone: 'red' | 'orange' | 'amber' | 'violet' | 'blue' | 'teal' | 'slate';
 }
@@ -17,6 +27,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   'focus_lost',
   'fullscreen_exit',
   'copy_paste',
+  'speech_detected',
+  'other_voice',
   'manual',
 ];
 
@@ -28,6 +40,8 @@ const META: Record<EventType, EventMeta> = {
   focus_lost: { label: 'Left the page', icon: 'tab', tone: 'violet' },
   fullscreen_exit: { label: 'Left fullscreen', icon: 'fullscreen', tone: 'blue' },
   copy_paste: { label: 'Copy / paste', icon: 'clipboard', tone: 'teal' },
+  speech_detected: { label: 'Speech', icon: 'mic', tone: 'orange' },
+  other_voice: { label: 'Another voice', icon: 'voices', tone: 'red' },
   manual: { label: 'Note', icon: 'flag', tone: 'slate' },
 };
 

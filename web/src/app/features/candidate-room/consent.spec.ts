@@ -13,6 +13,7 @@ describe('Consent', () => {
 
     expect(el.textContent).toContain('14 days');
     expect(el.textContent).toContain('once every second');
+    expect(el.textContent).toContain('microphone is analyzed');
     const button = el.querySelector('button') as HTMLButtonElement;
     expect(button.disabled).toBe(true);
 

@@ -19,6 +19,12 @@ import { ChangeDetectionStrategy, Component, input, output, signal } from '@angu
           a phone, book, laptop or second screen is in view.
         </li>
         <li>
+          Your <strong>microphone is analyzed</strong> on the server as you speak: in an exam,
+          talking is flagged; in an interview, a voice that is not yours (learned from your first
+          seconds of speaking). Of this analysis only a short clip of each flagged moment (at most
+          10 seconds) is kept, with the events.
+        </li>
+        <li>
           Your browser reports when you <strong>leave this page</strong> (another tab or window),
           <strong>leave fullscreen</strong>, or <strong>copy or paste</strong>.
         </li>

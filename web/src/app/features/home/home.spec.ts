@@ -43,7 +43,7 @@ describe('Home', () => {
     type(el, '#candidate-name', '  Ada  ');
     (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
     const req = http.expectOne('/start-session');
-    expect(req.request.body).toEqual({ name: 'Ada' });
+    expect(req.request.body).toEqual({ name: 'Ada', settings: { mode: 'interview' } });
     req.flush(RESPONSE);
     await fixture.whenStable();
 
@@ -57,6 +57,18 @@ describe('Home', () => {
       [...el.querySelectorAll('button')].filter((b) => b.textContent?.trim() === 'Copy'),
     ).toHaveLength(2);
     expect(TestBed.inject(TokenStore).get('s1', 'interviewer')).toBe('itok');
+  });
+
+  it('starts an exam when the interviewer picks it', async () => {
+    const { el, http } = await render();
+    type(el, '#candidate-name', 'Ada');
+    const exam = el.querySelector('input[name=mode][value=exam]') as HTMLInputElement;
+    exam.checked = true;
+    exam.dispatchEvent(new Event('change'));
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    const req = http.expectOne('/start-session');
+    expect(req.request.body).toEqual({ name: 'Ada', settings: { mode: 'exam' } });
+    req.flush(RESPONSE);
   });
 
   it('asks for a name instead of calling the server with none', async () => {

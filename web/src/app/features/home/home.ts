@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { Router } from '@angular/router';
 import { ApiService, describeError } from '../../core/api';
-import { StartSessionResponse } from '../../core/models';
+import { SessionMode, StartSessionResponse } from '../../core/models';
 import { TokenStore, parsePastedLink } from '../../core/token-store';
 import { CopyField } from '../../shared/copy-field';
 
@@ -19,6 +19,8 @@ export class Home {
   private readonly router = inject(Router);
 
   protected readonly name = signal('');
+  /** interview (the candidate talks) or exam (any sustained speech is an event) */
+  protected readonly mode = signal<SessionMode>('interview');
   protected readonly link = signal('');
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
@@ -40,7 +42,7 @@ export class Home {
       this.error.set('Enter the candidate’s name.');
       return;
     }
-    await this.run(() => this.api.startSession(name), false);
+    await this.run(() => this.api.startSession(name, this.mode()), false);
   }
 
   protected async resume(event: Event): Promise<void> {

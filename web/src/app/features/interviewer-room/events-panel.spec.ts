@@ -83,6 +83,28 @@ describe('EventsPanel', () => {
     expect(req.request.responseType).toBe('blob');
   });
 
+  it("plays an audio event's clip, fetched with the interviewer token", async () => {
+    Object.assign(URL, { createObjectURL: vi.fn(() => 'blob:clip'), revokeObjectURL: vi.fn() });
+    const { fixture, el } = await render([
+      ev(5, 'other_voice', 'voice distance 0.42', 3, {
+        source: 'audio',
+        evidence_url: '/sessions/s/events/5/evidence',
+        evidence_type: 'audio/webm',
+      }),
+    ]);
+    const http = TestBed.inject(HttpTestingController);
+    const req = http.expectOne('/sessions/s/events/5/evidence');
+    expect(req.request.headers.get('Authorization')).toBe('Bearer itok');
+    req.flush(new Blob(['webm'], { type: 'audio/webm' }));
+    await new Promise((r) => setTimeout(r, 0));
+    fixture.detectChanges();
+    const audio = el.querySelector('.event-item audio') as HTMLAudioElement;
+    expect(audio).not.toBeNull();
+    expect(audio.controls).toBe(true);
+    expect(audio.getAttribute('aria-label')).toContain('Another voice');
+    expect(el.querySelector('.event-item img')).toBeNull();
+  });
+
   it('counts per type and filters by a type', async () => {
     const { fixture, el } = await render([
       ...events,

@@ -3,6 +3,7 @@ import { ProctorEvent } from '../../core/models';
 import { EventIcon } from '../../shared/event-icon';
 import { detailLabel, eventMeta, typeLabel } from '../../shared/event-meta';
 import { clockTime, shortDuration } from '../../shared/format';
+import { EvidenceAudio } from '../../shared/evidence-audio';
 import { EvidenceThumb } from './evidence-thumb';
 
 interface TypeCount {
@@ -14,7 +15,7 @@ interface TypeCount {
 /** Live events, newest first: icon and colour per type, time, detail, duration, evidence; filter and counts. */
 @Component({
   selector: 'app-events-panel',
-  imports: [EventIcon, EvidenceThumb],
+  imports: [EventIcon, EvidenceThumb, EvidenceAudio],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './events-panel.html',
   styleUrl: './events-panel.css',

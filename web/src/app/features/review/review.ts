@@ -14,6 +14,8 @@ import { RouterLink } from '@angular/router';
 import { ApiService, describeError } from '../../core/api';
 import { AlertState, ProctorEvent, RecordingPart, SessionInfo } from '../../core/models';
 import { TokenStore } from '../../core/token-store';
+import { BlobUrlCache } from '../../core/blob-urls';
+import { EvidenceAudio } from '../../shared/evidence-audio';
 import { EventIcon } from '../../shared/event-icon';
 import { eventMeta } from '../../shared/event-meta';
 import { clockTime, mediaTime } from '../../shared/format';
@@ -37,7 +39,8 @@ const LEAD_S = 2;
  */
 @Component({
   selector: 'app-review',
-  imports: [RouterLink, EventIcon],
+  imports: [RouterLink, EventIcon, EvidenceAudio],
+  providers: [BlobUrlCache],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './review.html',
   styleUrl: './review.css',
@@ -89,7 +92,7 @@ export class Review implements OnInit {
   private readonly video = viewChild<ElementRef<HTMLVideoElement>>('video');
   private fixingDuration = false;
   private pendingSeek: number | null = null;
-  private token = '';
+  protected token = '';
   private loads = 0;
 
   constructor() {
