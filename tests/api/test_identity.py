@@ -5,12 +5,14 @@ with both faces, and the photos gone with the session. Descriptors never leave t
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 
 from tests.conftest import decode_bgr, require
@@ -157,6 +159,12 @@ async def test_live_checks_verify_then_raise_a_mismatch(
         state = http.get(f"/sessions/{sid}/identity", headers=intv).json()
         assert state["status"] == "unverified" and state["mismatches"] >= 2
         assert any(c["same_person"] for c in state["checks"])
+        report = http.get(f"/report/{sid}", headers=intv)
+        assert report.status_code == 200
+        text = "\n".join(
+            p.extract_text() for p in pypdf.PdfReader(io.BytesIO(report.content)).pages
+        )
+        assert "Enrolment photo taken" in text and "NOT the same person" in text
         score = http.get(f"/sessions/{sid}", headers=intv).json()["score"]
         assert any(
             i["type"] == "identity_mismatch" and i["deduction"] > 0 for i in score["breakdown"]

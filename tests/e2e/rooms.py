@@ -56,13 +56,27 @@ def open_candidate(
 
 
 def enter_session(page: Page) -> None:
-    """Consent and the device check, up to the running session (also after a reload)."""
+    """Consent, the device check and the enrolment photo, up to the running session (also
+    after a reload)."""
     page.get_by_label("I understand and agree to be recorded and analyzed.").check()
     page.get_by_role("button", name="Continue").click()
     start = page.get_by_role("button", name="Start the session")
     expect(start).to_be_visible(timeout=15_000)
     page.get_by_role("button", name="Start the session").click()
+    enrol(page)
+    page.get_by_role("button", name="Continue to the session").click()
     expect(page.get_by_text("Server").first).to_be_visible()
+
+
+def enrol(page: Page) -> None:
+    """Take the enrolment photo; it must be accepted (or the server unable to check faces)."""
+    page.get_by_role("button", name="Take my photo").click()
+    verdict = page.get_by_role("button", name="Continue to the session").or_(
+        page.get_by_role("button", name="Try again")
+    )
+    expect(verdict).to_be_visible(timeout=60_000)
+    refused = page.get_by_role("button", name="Try again")
+    assert not refused.is_visible(), page.get_by_role("alert").all_inner_texts()
 
 
 def open_rooms(browser: Browser, server: Server, name: str) -> Rooms:

@@ -11,10 +11,19 @@ from proctor.api.deps import Ctx, Db, Interviewer
 from proctor.api.errors import AUTH, errors
 from proctor.api.limits import BoundedRoute
 from proctor.api.views import evidence_type, session_weights
+from proctor.db import identity as identity_store
 from proctor.db import repo
 from proctor.db.models import EventRow, utcnow
+from proctor.identity.monitor import THRESHOLD
 from proctor.realtime.context import AppContext
-from proctor.reports.model import ReportAlert, ReportChat, ReportData, ReportEvent
+from proctor.reports.model import (
+    ReportAlert,
+    ReportChat,
+    ReportData,
+    ReportEvent,
+    ReportIdentity,
+    ReportIdentityCheck,
+)
 from proctor.scoring import compute_score
 
 router = APIRouter(tags=["reports"], route_class=BoundedRoute)
@@ -52,6 +61,20 @@ def build_report_data(ctx: AppContext, db: Session, session_id: str) -> ReportDa
         ],
         generated_at=utcnow(),
         alerts=_alerts(db, session_id, events),
+        identity=_identity(db, session_id),
+    )
+
+
+def _identity(db: Session, session_id: str) -> ReportIdentity:
+    photos = identity_store.photos(db, session_id)
+    return ReportIdentity(
+        threshold=THRESHOLD,
+        enrolled_at=photos["enrolment"].created_at if "enrolment" in photos else None,
+        reference_at=photos["reference"].created_at if "reference" in photos else None,
+        checks=[
+            ReportIdentityCheck(c.at, c.against, c.score, c.same_person)
+            for c in identity_store.checks(db, session_id)
+        ],
     )
 
 

@@ -123,3 +123,4 @@ class ClientConfigOut(BaseModel):
     chunk_interval_ms: int
     max_frame_bytes: int
     max_chat_chars: int
+    identity_every_s: float

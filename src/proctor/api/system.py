@@ -48,6 +48,7 @@ def client_config(ctx: Ctx) -> dict[str, Any]:
         "chunk_interval_ms": s.chunk_interval_ms,
         "max_frame_bytes": s.max_frame_bytes,
         "max_chat_chars": s.max_chat_chars,
+        "identity_every_s": s.identity_every_s,  # the consent page says how often
     }
 
 

@@ -50,6 +50,26 @@ class ReportAlert:
 
 
 @dataclass(frozen=True)
+class ReportIdentityCheck:
+    """One live comparison of the candidate's face with the enrolment (or reference) photo."""
+
+    at: datetime
+    against: str  # enrolment | reference
+    score: float
+    same_person: bool
+
+
+@dataclass(frozen=True)
+class ReportIdentity:
+    """The identity photos the session holds (their times) and every live check."""
+
+    threshold: float
+    enrolled_at: datetime | None = None
+    reference_at: datetime | None = None
+    checks: list[ReportIdentityCheck] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the PDF report of one session shows."""
 
@@ -62,3 +82,4 @@ class ReportData:
     chat: list[ReportChat]
     generated_at: datetime
     alerts: list[ReportAlert] = field(default_factory=list)
+    identity: ReportIdentity | None = None

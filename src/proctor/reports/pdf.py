@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import SimpleDocTemplate
 
-from proctor.reports import delivery, sections
+from proctor.reports import delivery, identity, sections
 from proctor.reports.labels import utc
 from proctor.reports.model import ReportData
 from proctor.reports.text import FontKit
@@ -114,6 +114,7 @@ def render_report(data: ReportData) -> bytes:
         *sections.chart(data, st, width),
         *sections.summary(data, st, width),
         *sections.looking_away(data, st, width),
+        *identity.identity(data, st, width),
         *sections.timeline(data, st, width),
         *delivery.alerts(data, st, width),
         *sections.chat(data, st, width),

@@ -5,6 +5,8 @@ import {
   AlertState,
   ClientConfig,
   DEFAULT_CLIENT_CONFIG,
+  IdentityPhotoResult,
+  IdentityState,
   ProctorEvent,
   RecordingPart,
   SessionMode,
@@ -127,6 +129,29 @@ export class ApiService {
   videos(sessionId: string, token: string): Promise<RecordingPart[]> {
     return firstValueFrom(
       this.http.get<RecordingPart[]>(`/sessions/${enc(sessionId)}/videos`, {
+        headers: auth(token),
+      }),
+    );
+  }
+
+  /** The candidate's enrolment photo, or (interviewer) the reference photo: the server keeps
+   * it when `accepted`, else `problem` and `message` say what to change. */
+  identityPhoto(
+    sessionId: string,
+    kind: 'enrolment' | 'reference',
+    photo: Blob,
+    token: string,
+  ): Promise<IdentityPhotoResult> {
+    return firstValueFrom(
+      this.http.post<IdentityPhotoResult>(`/sessions/${enc(sessionId)}/${kind}`, photo, {
+        headers: auth(token).set('Content-Type', photo.type || 'image/jpeg'),
+      }),
+    );
+  }
+
+  identity(sessionId: string, token: string): Promise<IdentityState> {
+    return firstValueFrom(
+      this.http.get<IdentityState>(`/sessions/${enc(sessionId)}/identity`, {
         headers: auth(token),
       }),
     );

@@ -7,6 +7,7 @@ export type EventType =
   | 'multiple_faces_detected'
   | 'looking_away'
   | 'object_detected'
+  | 'identity_mismatch'
   | 'focus_lost'
   | 'fullscreen_exit'
   | 'copy_paste'
@@ -143,6 +144,8 @@ export interface ClientConfig {
   jpeg_quality: number;
   retention_days: number;
   chunk_interval_ms: number;
+  /** How often the live face is compared with the enrolment photo (0: never). */
+  identity_every_s: number;
 }
 
 export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
@@ -153,7 +156,60 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   jpeg_quality: 0.7,
   retention_days: 30,
   chunk_interval_ms: 5000,
+  identity_every_s: 10,
 };
+
+/** The server's verdict on an enrolment or reference photo (never the face descriptor). */
+export interface IdentityPhotoResult {
+  accepted: boolean;
+  problem: 'no_face' | 'not_alone' | 'too_small' | 'too_dark' | 'blurred' | null;
+  message: string;
+  faces: number;
+  /** The face, [x1, y1, x2, y2] in the photo's pixels. */
+  box: number[] | null;
+  width: number;
+  height: number;
+}
+
+export type IdentityStatusName =
+  'not_enrolled' | 'pending' | 'verified' | 'uncertain' | 'unverified';
+
+/** `identity` over Socket.IO (interviewers): the last live check. */
+export interface IdentityStatus {
+  session_id: string;
+  status: IdentityStatusName;
+  score: number | null;
+  threshold: number;
+  against: 'enrolment' | 'reference';
+  at: string | null;
+  checks: number;
+  mismatches: number;
+}
+
+export interface IdentityCheck {
+  at: string;
+  against: 'enrolment' | 'reference';
+  score: number;
+  same_person: boolean;
+}
+
+export interface IdentityPhoto {
+  taken_at: string;
+  photo_url: string;
+  /** Presentation-attack scores: advice only. */
+  spoof: Record<string, number>;
+}
+
+/** GET /sessions/{id}/identity */
+export interface IdentityState {
+  session_id: string;
+  status: IdentityStatusName;
+  threshold: number;
+  enrolment: IdentityPhoto | null;
+  reference: IdentityPhoto | null;
+  checks: IdentityCheck[];
+  mismatches: number;
+}
 
 /** Every Socket.IO ack: `{ok: true, ...}` or `{ok: false, error}`. */
 export interface Ack {

@@ -25,13 +25,14 @@ import { peerBadge, socketBadge } from '../../shared/status-text';
 import { CALIBRATION_MESSAGE, CandidateSession } from './candidate-session';
 import { Consent } from './consent';
 import { DeviceCheck } from './device-check';
+import { Enrolment } from './enrolment';
 
-type Step = 'consent' | 'check' | 'session';
+type Step = 'consent' | 'check' | 'enrol' | 'session';
 
-/** The candidate's page: consent, device check, then the proctored session. */
+/** The candidate's page: consent, device check, enrolment photo, then the proctored session. */
 @Component({
   selector: 'app-candidate-room',
-  imports: [Consent, DeviceCheck, ChatPanel, StatusBadge],
+  imports: [Consent, DeviceCheck, Enrolment, ChatPanel, StatusBadge],
   providers: [
     SocketService,
     WebRtcService,
@@ -100,6 +101,10 @@ export class CandidateRoom implements OnInit {
 
   protected devicesReady(stream: MediaStream): void {
     this.stream.set(stream);
+    this.step.set('enrol');
+  }
+
+  protected enrolled(): void {
     this.step.set('session');
     this.enterFullscreen();
   }

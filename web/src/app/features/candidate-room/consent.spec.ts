@@ -14,6 +14,8 @@ describe('Consent', () => {
     expect(el.textContent).toContain('14 days');
     expect(el.textContent).toContain('once every second');
     expect(el.textContent).toContain('microphone is analyzed');
+    expect(el.textContent).toContain('Identity is checked');
+    expect(el.textContent).toContain('every 10 seconds');
     const button = el.querySelector('button') as HTMLButtonElement;
     expect(button.disabled).toBe(true);
 

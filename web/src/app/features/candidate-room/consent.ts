@@ -19,6 +19,13 @@ import { ChangeDetectionStrategy, Component, input, output, signal } from '@angu
           a phone, book, laptop or second screen is in view.
         </li>
         <li>
+          <strong>Identity is checked</strong>: before the session you take a photo of your face
+          (the interviewer may also add a photo of your ID). About every
+          {{ identitySeconds() }} seconds the server compares your face on camera with it, and tells
+          the interviewer when it seems to be someone else. Only the photo and a numeric description
+          of your face are kept, on the server, and deleted with the session.
+        </li>
+        <li>
           Your <strong>microphone is analyzed</strong> on the server as you speak: in an exam,
           talking is flagged; in an interview, a voice that is not yours (learned from your first
           seconds of speaking). Of this analysis only a short clip of each flagged moment (at most
@@ -62,6 +69,8 @@ import { ChangeDetectionStrategy, Component, input, output, signal } from '@angu
 export class Consent {
   readonly retentionDays = input.required<number>();
   readonly intervalMs = input.required<number>();
+  /** How often the live face is compared with the enrolment photo (server setting). */
+  readonly identitySeconds = input(10);
   readonly accept = output<void>();
   protected readonly agreed = signal(false);
 

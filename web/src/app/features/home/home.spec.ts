@@ -38,6 +38,27 @@ describe('Home', () => {
     input.dispatchEvent(new Event('input'));
   }
 
+  it('sends the reference photo chosen in the form once the session starts', async () => {
+    const { fixture, el, http } = await render();
+    type(el, '#candidate-name', 'Ada');
+    const photo = new File(['jpeg'], 'id.jpg', { type: 'image/jpeg' });
+    const input = el.querySelector('#reference-photo') as HTMLInputElement;
+    Object.defineProperty(input, 'files', { value: [photo] });
+    input.dispatchEvent(new Event('change'));
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    http.expectOne('/start-session').flush(RESPONSE);
+    await fixture.whenStable();
+    const req = http.expectOne('/sessions/s1/reference');
+    expect(req.request.headers.get('Authorization')).toBe('Bearer itok');
+    expect(req.request.body).toBe(photo);
+    req.flush({ accepted: false, problem: 'no_face', message: 'No face was found.' });
+    await new Promise((r) => setTimeout(r, 0)); // the answer's promise settles
+    await fixture.whenStable();
+    expect(el.querySelector('[role=status]')?.textContent).toContain(
+      'Reference photo not kept: No face was found.',
+    );
+  });
+
   it('starts a session and shows both links with copy buttons', async () => {
     const { fixture, el, http } = await render();
     type(el, '#candidate-name', '  Ada  ');

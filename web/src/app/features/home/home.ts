@@ -26,6 +26,13 @@ export class Home {
   protected readonly error = signal<string | null>(null);
   protected readonly session = signal<StartSessionResponse | null>(null);
   protected readonly resumed = signal(false);
+  /** An optional reference photo of the candidate (an ID photo), sent once the session starts. */
+  protected readonly reference = signal<File | null>(null);
+  protected readonly referenceNote = signal<string | null>(null);
+
+  protected setReference(event: Event): void {
+    this.reference.set((event.target as HTMLInputElement).files?.[0] ?? null);
+  }
 
   protected setName(event: Event): void {
     this.name.set((event.target as HTMLInputElement).value);
@@ -43,6 +50,26 @@ export class Home {
       return;
     }
     await this.run(() => this.api.startSession(name, this.mode()), false);
+    await this.attachReference();
+  }
+
+  private async attachReference(): Promise<void> {
+    const s = this.session();
+    const photo = this.reference();
+    this.referenceNote.set(null);
+    if (!s || !photo) {
+      return;
+    }
+    try {
+      const r = await this.api.identityPhoto(s.session_id, 'reference', photo, s.interviewer_token);
+      this.referenceNote.set(
+        r.accepted
+          ? 'Reference photo kept: the live checks compare with it until the candidate enrols.'
+          : `Reference photo not kept: ${r.message}`,
+      );
+    } catch (error) {
+      this.referenceNote.set(`Reference photo not kept: ${describeError(error)}`);
+    }
   }
 
   protected async resume(event: Event): Promise<void> {

@@ -70,6 +70,36 @@ describe('InterviewerSession', () => {
   });
   afterEach(() => TestBed.resetTestingModule());
 
+  it('shows the identity state it loads, then every live check', async () => {
+    http.expectOne('/sessions/s1/identity').flush({
+      session_id: 's1',
+      status: 'pending',
+      threshold: 0.92,
+      enrolment: { taken_at: 'x', photo_url: '/p', spoof: {} },
+      reference: null,
+      checks: [],
+      mismatches: 0,
+    });
+    await tick();
+    expect(session.identity()?.status).toBe('pending');
+    fake.fire('identity', {
+      session_id: 's1',
+      status: 'unverified',
+      score: 0.7,
+      threshold: 0.92,
+      against: 'enrolment',
+      at: 'x',
+      checks: 4,
+      mismatches: 3,
+    });
+    expect(session.identity()).toEqual({
+      status: 'unverified',
+      score: 0.7,
+      threshold: 0.92,
+      against: 'enrolment',
+    });
+  });
+
   it('joins as the interviewer and asks the candidate for video', () => {
     expect(fake.emitted[0]).toEqual({
       event: 'join',

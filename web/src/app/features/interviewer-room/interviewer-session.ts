@@ -6,6 +6,7 @@ import {
   Ack,
   ChatMessage,
   DEFAULT_CLIENT_CONFIG,
+  IdentityStatus,
   Participant,
   PresenceMessage,
   ProctorEvent,
@@ -16,6 +17,7 @@ import {
 } from '../../core/models';
 import { SocketService } from '../../core/socket';
 import { PeerStats, SignalMessage, WebRtcService } from '../../core/webrtc';
+import { IdentityView, fromState, fromStatus } from './identity-badge';
 
 const STATS_MS = 2000;
 
@@ -44,6 +46,8 @@ export class InterviewerSession implements OnDestroy {
   readonly events = signal<ProctorEvent[]>([]);
   readonly score = signal<number | null>(null);
   readonly breakdown = signal<ScoreItem[]>([]);
+  /** The last identity check (the live `identity` message, or the state loaded at start). */
+  readonly identity = signal<IdentityView | null>(null);
   readonly chat = signal<ChatMessage[]>([]);
   readonly participants = signal<Participant[]>([]);
   readonly stats = signal<PeerStats | null>(null);
@@ -97,8 +101,13 @@ export class InterviewerSession implements OnDestroy {
     this.socket.on<ChatMessage>('chat', (m) => this.chat.update((list) => withMessage(list, m)));
     this.socket.on<PresenceMessage>('presence', (p) => this.participants.set(p.participants));
     this.socket.on<SnapshotImage>('snapshot', (s) => this.showSnapshot(s));
+    this.socket.on<IdentityStatus>('identity', (s) => this.identity.set(fromStatus(s)));
     this.socket.on('session_ended', () => void this.refresh().catch(() => undefined));
     this.statsTimer = setInterval(() => void this.pollStats(), STATS_MS);
+    void this.api
+      .identity(sessionId, token)
+      .then((state) => this.identity.update((live) => live ?? fromState(state)))
+      .catch(() => undefined); // the badge stays "unknown"; live checks still arrive
     // The session itself comes with the join's answer; the events so far from here.
     try {
       const events = await this.api.events(sessionId, token);
