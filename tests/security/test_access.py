@@ -26,7 +26,12 @@ INTERVIEWER_ONLY = {
     "GET /sessions/{session_id}/videos",
     "GET /sessions/{session_id}/videos/{part}",
     "GET /report/{session_id}",
+    "GET /sessions/{session_id}/identity",
+    "GET /sessions/{session_id}/identity/{kind}/photo",
+    "POST /sessions/{session_id}/reference",
 }
+# The candidate's only: the enrolment photo is theirs to take
+CANDIDATE_ONLY = {"POST /sessions/{session_id}/enrolment"}
 MEMBERS = {
     "POST /log",
     "POST /upload-video",
@@ -41,7 +46,7 @@ MEMBERS = {
 def request(http: httpx.Client, op: str, sid: str, event_id: int, token: str | None) -> Any:
     """Call ``op`` on session ``sid`` as the holder of ``token`` (None: no token at all)."""
     method, template = op.split(" ", 1)
-    path = template.format(session_id=sid, event_id=event_id, index=0, part="p1")
+    path = template.format(session_id=sid, event_id=event_id, index=0, part="p1", kind="enrolment")
     headers = (
         {}
         if token is None
@@ -69,7 +74,8 @@ def test_every_endpoint_refuses_every_wrong_caller(server: LiveServer, http: htt
         for path, item in http.get("/openapi.json").json()["paths"].items()
         for method in item
     }
-    assert operations == PUBLIC | INTERVIEWER_ONLY | MEMBERS, "a new endpoint needs a row here"
+    everyone = PUBLIC | INTERVIEWER_ONLY | MEMBERS | CANDIDATE_ONLY
+    assert operations == everyone, "a new endpoint needs a row here"
     a, b = start_session(http, SECRET), start_session(http, "Other")
     sid = a["session_id"]
     logged = http.post(
@@ -83,7 +89,7 @@ def test_every_endpoint_refuses_every_wrong_caller(server: LiveServer, http: htt
         "other session's interviewer": (b["interviewer_token"], 403),
         "other session's candidate": (b["candidate_token"], 403),
     }
-    for op in sorted(INTERVIEWER_ONLY | MEMBERS):
+    for op in sorted(INTERVIEWER_ONLY | MEMBERS | CANDIDATE_ONLY):
         for who, (token, status) in callers.items():
             r = request(http, op, sid, event_id, token)
             assert r.status_code == status, (op, who, r.status_code, r.text)
@@ -92,6 +98,9 @@ def test_every_endpoint_refuses_every_wrong_caller(server: LiveServer, http: htt
             r = request(http, op, sid, event_id, a["candidate_token"])
             assert r.status_code == 403, (op, "candidate", r.text)
             assert SECRET not in r.text
+        if op in CANDIDATE_ONLY:
+            r = request(http, op, sid, event_id, a["interviewer_token"])
+            assert r.status_code == 403, (op, "interviewer", r.text)
     # Nothing above changed the session, and its owner still reads it all.
     r = http.get(f"/sessions/{sid}/events", headers=bearer(a["interviewer_token"]))
     assert [e["id"] for e in r.json()] == [event_id]
