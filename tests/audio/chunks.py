@@ -4,6 +4,7 @@ MediaRecorder writes) cut into ~1 s chunks, encoded with PyAV from a real clip's
 from __future__ import annotations
 
 import io
+import itertools
 
 import av
 import numpy as np
@@ -36,4 +37,4 @@ def webm_chunks(samples: np.ndarray, seconds: float = 1.0, bitrate: int = 24_000
             container.mux(packet)
     data = out.getvalue()
     bounds = [0, *cuts[:-1], len(data)]
-    return [data[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(bounds) if b > a]

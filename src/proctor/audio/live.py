@@ -87,6 +87,7 @@ class _Stretch:
     silent_since: int | None = None
     samples: list[np.ndarray] = field(default_factory=list)  # its audio not yet embedded
     taken: int = 0  # samples of it already embedded
+    flagged: bool = False  # it made an event already (one stretch, at most one exam event)
 
 
 class LiveAudio:
@@ -197,13 +198,14 @@ class LiveAudio:
         return AudioTransition("start", event, at, confidence, span)
 
     def _exam(self, st: _Stretch, i: int) -> list[AudioTransition]:
-        if self._active is not None:
+        if self._active is not None or st.flagged:
             return []
         heard = ((st.silent_since if st.silent_since is not None else i + 1) - st.start) * (
             WINDOW_SECONDS
         )
         if heard < self.params.exam_speech_s:
             return []
+        st.flagged = True
         return [self._start(SPEECH, st.start * WINDOW, None)]
 
     def _interview(self, st: _Stretch) -> list[AudioTransition]:

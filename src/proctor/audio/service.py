@@ -31,6 +31,12 @@ log = logging.getLogger(__name__)
 MAX_WAITING = 3  # chunks of one session waiting for the audio process
 
 
+def _detail(tr: dict[str, Any]) -> str:
+    """other_voice says how far the voice was from the candidate's (cosine distance)."""
+    distance = tr.get("confidence")
+    return f"voice distance {distance:.2f}" if distance is not None else ""
+
+
 @dataclass(slots=True)
 class _Session:
     mode: Mode
@@ -136,10 +142,9 @@ class AudioService:
                             role="candidate",
                             name=state.candidate,
                             type=tr["type"],
-                            detail="",
+                            detail=_detail(tr),
                             source="audio",
                             timestamp=when,
-                            confidence=tr["confidence"],
                             evidence_clip=tr.get("clip"),
                         )
                     )
