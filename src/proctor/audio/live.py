@@ -62,6 +62,10 @@ class LiveAudioParams:
     # Cosine distance from the candidate's voice beyond which a chunk is someone else's
     # (docs/EVALUATION.md, "Live audio": chosen on the dev recordings' speaker turns).
     other_threshold: float = 0.3
+    # After enrolment, one 2.4 s chunk of speech in this many is embedded and judged (every
+    # chunk while an other_voice event is open): the encoder is most of the live cost
+    # (bench.audio_live), and each skipped chunk adds 2.4 s of speech to the worst-case delay.
+    judge_every: int = 1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LiveAudioParams:
@@ -116,6 +120,7 @@ class LiveAudio:
         self._enrolled: list[np.ndarray] = []
         self.voice: np.ndarray | None = None  # the candidate's voice, once learned
         self.distances: list[float] = []  # every judged chunk's distance (for tuning)
+        self._unjudged = -1  # chunks since the last judged one (judge_every)
 
     def time(self, sample: int) -> float:
         assert self.t0 is not None
@@ -218,6 +223,10 @@ class LiveAudio:
         chunk, rest = audio[:CHUNK_SAMPLES], audio[CHUNK_SAMPLES:]
         st.samples = [rest] if len(rest) else []
         st.taken += CHUNK_SAMPLES
+        if self.voice is not None and self._active != OTHER_VOICE:
+            self._unjudged = (self._unjudged + 1) % max(1, self.params.judge_every)
+            if self._unjudged:
+                return []
         embedding = self._embed(chunk)
         if self.voice is None:
             self._enrolled.append(embedding)
