@@ -92,6 +92,9 @@ async def test_enrolment_reference_and_who_may_see_them(
         no_descriptor(state)
         assert state["status"] == "pending" and state["checks"] == []
         assert state["enrolment"]["photo_url"] == f"/sessions/{sid}/identity/enrolment/photo"
+        # The presentation-attack scores of the enrolment, as advice (none for a reference)
+        assert set(state["enrolment"]["spoof"]) == {"antispoof", "liveness"}
+        assert state["reference"]["spoof"] == {}
         photo = http.get(state["enrolment"]["photo_url"], headers=bearer(intv))
         assert photo.status_code == 200 and photo.content == man
 

@@ -18,7 +18,7 @@ from proctor.api.limits import BoundedRoute
 from proctor.api.views import iso
 from proctor.db import identity as store
 from proctor.db import repo
-from proctor.identity.monitor import BASELINES, THRESHOLD
+from proctor.identity.monitor import BASELINES, THRESHOLD, status_message
 from proctor.identity.window import CheckWindow, Status
 from proctor.identity.worker import MODEL, EnrolResult
 from proctor.realtime.gate import Kind
@@ -114,6 +114,7 @@ async def _photo(request: Request, ctx: Ctx, session_id: str, kind: Kind_) -> di
                 stale.unlink(missing_ok=True)  # only the latest photo is kept
 
         await anyio.to_thread.run_sync(save)
+        await _announce(ctx, session_id)
     return {
         "accepted": result.problem is None,
         "problem": result.problem,
@@ -123,6 +124,30 @@ async def _photo(request: Request, ctx: Ctx, session_id: str, kind: Kind_) -> di
         "width": result.width,
         "height": result.height,
     }
+
+
+async def _announce(ctx: Ctx, session_id: str) -> None:
+    """Tell the interviewers that a photo is there (the badge leaves "no photo yet")."""
+
+    def load() -> dict[str, Any]:
+        with ctx.sessions() as db:
+            photos = store.photos(db, session_id)
+            checks = store.checks(db, session_id)
+        status, mismatches = _status(checks, True, ctx.settings)
+        against = next(k for k in BASELINES if k in photos)
+        last = checks[-1] if checks else None
+        return status_message(
+            session_id,
+            status,
+            last.score if last else None,
+            last.at if last else None,
+            against,
+            len(checks),
+            mismatches,
+            dict(photos[against].spoof or {}),
+        )
+
+    await ctx.hub.emit_identity(session_id, await anyio.to_thread.run_sync(load))
 
 
 PHOTO_ERRORS = errors(400, *AUTH, 404, 409, 503)

@@ -45,9 +45,36 @@ class Baseline:
     """The photo a live face is compared with (read from the database at each check, so a
     retaken enrolment counts at once)."""
 
-    def __init__(self, kind: str, embedding: bytes, path: str, box: list[float]) -> None:
-        self.kind, self.path, self.box = kind, path, box
+    def __init__(
+        self, kind: str, embedding: bytes, path: str, box: list[float], spoof: dict[str, float]
+    ) -> None:
+        self.kind, self.path, self.box, self.spoof = kind, path, box, spoof
         self.embedding = np.frombuffer(embedding, dtype=np.float32)
+
+
+def status_message(
+    session_id: str,
+    status: str,
+    score: float | None,
+    at: datetime | None,
+    against: str,
+    checks: int,
+    mismatches: int,
+    spoof: dict[str, float],
+) -> dict[str, Any]:
+    """The ``identity`` message to the interviewers: status, last similarity, and the
+    presentation-attack scores of the photo compared with (advice only). No descriptor."""
+    return {
+        "session_id": session_id,
+        "status": status,
+        "score": score,
+        "threshold": THRESHOLD,
+        "against": against,
+        "at": iso(at),
+        "checks": checks,
+        "mismatches": mismatches,
+        "spoof": spoof,
+    }
 
 
 class IdentityMonitor:
@@ -84,7 +111,8 @@ class IdentityMonitor:
             for kind in BASELINES:
                 row = photos.get(kind)
                 if row is not None:
-                    return Baseline(kind, row.embedding, row.path, list(row.box))
+                    spoof = dict(row.spoof or {})
+                    return Baseline(kind, row.embedding, row.path, list(row.box), spoof)
             return None
 
         return await anyio.to_thread.run_sync(load)
@@ -112,7 +140,7 @@ class IdentityMonitor:
 
         await anyio.to_thread.run_sync(save)
         change = self.window.add(same)
-        status = self.status(score, at, baseline.kind)
+        status = self.status(score, at, baseline.kind, baseline.spoof)
         await self.live.recorder.hub.emit_identity(self.session_id, status)
         if change == "start":
             await self._raise(frame, box, baseline, score)
@@ -120,18 +148,13 @@ class IdentityMonitor:
             event, self.open_event = self.open_event, None
             await self.live.recorder.close(event, at)
 
-    def status(self, score: float | None, at: datetime | None, against: str) -> dict[str, Any]:
+    def status(
+        self, score: float | None, at: datetime | None, against: str, spoof: dict[str, float]
+    ) -> dict[str, Any]:
         w = self.window
-        return {
-            "session_id": self.session_id,
-            "status": w.status,
-            "score": score,
-            "threshold": THRESHOLD,
-            "against": against,
-            "at": iso(at),
-            "checks": w.checks,
-            "mismatches": w.mismatches,
-        }
+        return status_message(
+            self.session_id, w.status, score, at, against, w.checks, w.mismatches, spoof
+        )
 
     async def _raise(
         self,

@@ -253,6 +253,24 @@ class _Converter:
         shape = [1 if _NHWC_TO_NCHW_AXIS[i] in axes else d for i, d in enumerate(x.shape)]
         self.values[node.name] = _Value(node.name, shape)
 
+    def op_MaxPool(self, node: TfjsNode) -> None:
+        # Human's antispoof and liveness models (proctor.identity.spoof) pool this way.
+        x = self.value(node.inputs[0])
+        kh, kw = node.attr_ints("ksize")[1:3]
+        sh, sw = node.attr_ints("strides")[1:3] or [1, 1]
+        h, w = x.shape[1], x.shape[2]
+        padding = node.attr_str("padding")
+        if padding == "SAME":
+            (top, bottom), (left, right) = _same_pads(h, kh, sh, 1), _same_pads(w, kw, sw, 1)
+            pads, oh, ow = [top, left, bottom, right], math.ceil(h / sh), math.ceil(w / sw)
+        elif padding == "VALID":
+            pads, oh, ow = [0, 0, 0, 0], math.ceil((h - kh + 1) / sh), math.ceil((w - kw + 1) / sw)
+        else:
+            raise UnsupportedOpError(f"{node.name}: padding {padding!r} is not supported")
+        attrs: dict[str, Any] = {"kernel_shape": [kh, kw], "strides": [sh, sw], "pads": pads}
+        self.emit("MaxPool", [x.name], node.name, **attrs)
+        self.values[node.name] = _Value(node.name, [x.shape[0], oh, ow, x.shape[3]])
+
     def op_ConcatV2(self, node: TfjsNode) -> None:
         parts = [self.value(i) for i in node.inputs[:-1]]
         axis = int(self.const(node.inputs[-1]))

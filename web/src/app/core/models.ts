@@ -184,6 +184,8 @@ export interface IdentityStatus {
   at: string | null;
   checks: number;
   mismatches: number;
+  /** Presentation-attack scores of the photo compared with (advice only). */
+  spoof?: Record<string, number>;
 }
 
 export interface IdentityCheck {

@@ -1,5 +1,5 @@
 import { IdentityState, IdentityStatus } from '../../core/models';
-import { fromState, fromStatus, identityBadge } from './identity-badge';
+import { fromState, fromStatus, identityBadge, spoofAdvice } from './identity-badge';
 
 const status = (over: Partial<IdentityStatus> = {}): IdentityStatus => ({
   session_id: 's1',
@@ -53,5 +53,16 @@ describe('identityBadge', () => {
     });
     expect(identityBadge(checked).text).toContain('to the reference photo');
     expect(identityBadge(null).text).toBe('unknown');
+  });
+});
+
+describe('spoofAdvice', () => {
+  it('words the photo-attack scores as advice, with a doubt when one is low', () => {
+    expect(spoofAdvice(fromStatus(status()))).toBeNull();
+    const fine = spoofAdvice(fromStatus(status({ spoof: { antispoof: 0.81, liveness: 0.99 } })));
+    expect(fine).toContain('advice only');
+    expect(fine).toContain('real face 0.81, liveness 0.99.');
+    const low = spoofAdvice(fromStatus(status({ spoof: { antispoof: 0.2, liveness: 0.99 } })));
+    expect(low).toContain('may be a printed photo or a screen');
   });
 });

@@ -18,7 +18,7 @@ import { clockTime } from '../../shared/format';
 import { StatusBadge } from '../../shared/status-badge';
 import { socketBadge } from '../../shared/status-text';
 import { EventsPanel } from './events-panel';
-import { identityBadge } from './identity-badge';
+import { identityBadge, spoofAdvice } from './identity-badge';
 import { InterviewerSession } from './interviewer-session';
 import { RemoteVideo } from './remote-video';
 
@@ -48,6 +48,7 @@ export class InterviewerRoom implements OnInit {
     return s === null ? '' : s >= 80 ? 'score-good' : s >= 60 ? 'score-fair' : 'score-poor';
   });
   protected readonly identityBadge = computed(() => identityBadge(this.session.identity()));
+  protected readonly spoofAdvice = computed(() => spoofAdvice(this.session.identity()));
   protected readonly typeLabel = typeLabel;
   protected readonly clockTime = clockTime;
 

@@ -97,6 +97,7 @@ describe('InterviewerSession', () => {
       score: 0.7,
       threshold: 0.92,
       against: 'enrolment',
+      spoof: {},
     });
   });
 
