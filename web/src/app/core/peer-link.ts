@@ -58,6 +58,8 @@ export class PeerLink {
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private lastLoss: { lost: number; received: number } | null = null;
   private closed = false;
+  /** Senders of the interviewer's voice (see `setTalk`). */
+  private talkSenders: RTCRtpSender[] = [];
   private paused: { sender: RTCRtpSender; track: MediaStreamTrack | null }[] = [];
 
   constructor(
@@ -158,6 +160,27 @@ export class PeerLink {
     this.paused = [];
     for (const { sender, track } of paused) {
       void sender.replaceTrack(track).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Sends a second stream on this link, or stops sending it (null): the interviewer's voice
+   * to the candidate. Adding or removing a track renegotiates (perfect negotiation).
+   */
+  setTalk(stream: MediaStream | null): void {
+    if (this.closed) {
+      return;
+    }
+    for (const sender of this.talkSenders) {
+      try {
+        this.pc.removeTrack(sender);
+      } catch {
+        // already gone with a closed connection
+      }
+    }
+    this.talkSenders = [];
+    for (const track of stream?.getTracks() ?? []) {
+      this.talkSenders.push(this.pc.addTrack(track, stream as MediaStream));
     }
   }
 

@@ -75,6 +75,35 @@ describe('WebRtcService signaling', () => {
     expect(a.pcs[0].candidates).toEqual([{ candidate: 'c1' }]);
   });
 
+  it("sends the interviewer's voice on its link while talking, and on a new link too", async () => {
+    const a = sender();
+    const b = peer();
+    const toCandidate: Sent[] = [];
+    b.rtc.startReceiver({ iceServers: [], send: (data, to) => toCandidate.push({ data, to }) });
+    a.rtc.syncPeers([interviewer('sid-i', b.rtc.id)]);
+    await a.pcs[0].onnegotiationneeded!();
+    await b.rtc.handle({ from_role: 'candidate', from: 'sid-c', data: a.sent[0].data });
+    expect(b.pcs[0].tracks).toBe(0); // receive-only until the interviewer talks
+
+    const mic = { getTracks: () => [{ kind: 'audio' }] } as unknown as MediaStream;
+    b.rtc.setTalk(mic);
+    expect(b.pcs[0].tracks).toBe(1);
+    expect(b.rtc.talking()).toBe(mic);
+    await b.pcs[0].onnegotiationneeded!(); // the interviewer offers the new track
+    expect(toCandidate.at(-1)?.data.description?.type).toBe('offer');
+
+    // The candidate's page reloads: its new connection carries the voice from the start.
+    await b.rtc.handle({
+      from_role: 'candidate',
+      from: 'sid-c2',
+      data: { ...a.sent[0].data, conn: 'new-conn' },
+    });
+    expect(b.pcs[1].tracks).toBe(1);
+    b.rtc.setTalk(null);
+    expect(b.pcs[1].tracks).toBe(0);
+    expect(b.rtc.talking()).toBeNull();
+  });
+
   it('keeps one link per interviewer, each addressed to its own page', async () => {
     const { rtc, pcs, sent } = sender();
     rtc.syncPeers([interviewer('proctor'), interviewer('supervisor')]);

@@ -63,6 +63,14 @@ export class WebRtcService implements OnDestroy {
     return ORDER.find((s) => states.includes(s)) ?? 'idle';
   });
   readonly remoteStream = computed(() => this.links()[0]?.remoteStream() ?? null);
+  /** Every link's incoming stream (the candidate hears each interviewer who talks). */
+  readonly remoteStreams = computed(() =>
+    this.links()
+      .map((l) => l.remoteStream())
+      .filter((s): s is MediaStream => s !== null),
+  );
+  /** Interviewer: the microphone sent to the candidate while talking (null: silent). */
+  readonly talking = signal<MediaStream | null>(null);
   readonly restarts = computed(() => this.links().reduce((n, l) => n + l.restarts(), 0));
   /** Sender: how many interviewer pages get the video now. */
   readonly viewers = computed(() => this.links().filter((l) => l.state() === 'connected').length);
@@ -88,6 +96,14 @@ export class WebRtcService implements OnDestroy {
     }
     if (this.announceWhenStarted) {
       this.announce();
+    }
+  }
+
+  /** Interviewer: sends `stream` (the microphone) to the candidate, or stops (null). */
+  setTalk(stream: MediaStream | null): void {
+    this.talking.set(stream);
+    for (const link of this.links()) {
+      link.setTalk(stream);
     }
   }
 
@@ -277,6 +293,9 @@ export class WebRtcService implements OnDestroy {
       },
     });
     link.target = target;
+    if (!this.isOfferer && this.talking()) {
+      link.setTalk(this.talking()); // a new connection carries the voice from the start
+    }
     this.links.update((all) => [...all, link]);
     return link;
   }

@@ -19,13 +19,21 @@ export class FakePeerConnection {
 
   readonly senders: { track: unknown; replaceTrack: (t: unknown) => Promise<void> }[] = [];
 
-  addTrack(track: unknown = {}): void {
+  addTrack(track: unknown = {}): unknown {
     this.tracks++;
     const sender = {
       track,
       replaceTrack: async (t: unknown) => void (sender.track = t),
     };
     this.senders.push(sender);
+    return sender;
+  }
+  removeTrack(sender: unknown): void {
+    const i = this.senders.indexOf(sender as (typeof this.senders)[number]);
+    if (i >= 0) {
+      this.senders.splice(i, 1);
+      this.tracks--;
+    }
   }
   getSenders(): unknown[] {
     return this.senders;

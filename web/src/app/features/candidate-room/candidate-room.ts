@@ -20,6 +20,7 @@ import { SocketService } from '../../core/socket';
 import { TokenStore } from '../../core/token-store';
 import { WebRtcService } from '../../core/webrtc';
 import { ChatPanel } from '../../shared/chat-panel';
+import { RemoteAudio } from '../../shared/remote-audio';
 import { StatusBadge } from '../../shared/status-badge';
 import { peerBadge, socketBadge } from '../../shared/status-text';
 import { CALIBRATION_MESSAGE, CandidateSession } from './candidate-session';
@@ -32,7 +33,7 @@ type Step = 'consent' | 'check' | 'enrol' | 'session';
 /** The candidate's page: consent, device check, enrolment photo, then the proctored session. */
 @Component({
   selector: 'app-candidate-room',
-  imports: [Consent, DeviceCheck, Enrolment, ChatPanel, StatusBadge],
+  imports: [Consent, DeviceCheck, Enrolment, ChatPanel, StatusBadge, RemoteAudio],
   providers: [
     SocketService,
     WebRtcService,

@@ -137,6 +137,30 @@ export class InterviewerSession implements OnDestroy {
     }
   }
 
+  /**
+   * Talks to the candidate, or stops: the microphone goes to the candidate's page over the
+   * video link (echo cancellation on, so the candidate's voice coming back is not resent).
+   */
+  async toggleTalk(): Promise<void> {
+    const current = this.rtc.talking();
+    if (current) {
+      this.rtc.setTalk(null);
+      current.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    try {
+      const mic = await this.openMic();
+      this.rtc.setTalk(mic);
+    } catch (error) {
+      this.error.set(`The microphone could not be opened: ${describeError(error)}`);
+    }
+  }
+
+  openMic: () => Promise<MediaStream> = () =>
+    navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true },
+    });
+
   /** The next seconds of the candidate's frames become the neutral head pose again. */
   async recalibrate(): Promise<void> {
     try {
@@ -170,6 +194,10 @@ export class InterviewerSession implements OnDestroy {
     if (this.statsTimer !== null) {
       clearInterval(this.statsTimer);
     }
+    this.rtc
+      .talking()
+      ?.getTracks()
+      .forEach((t) => t.stop());
     const shot = this.snapshot();
     if (shot) {
       URL.revokeObjectURL(shot.url);
