@@ -167,6 +167,23 @@ def table(medians: dict[str, dict[str, float]]) -> list[str]:
     return lines
 
 
+def node_note(cores: int, runs: int = 1, evalset: Path = EVALSET_DIR) -> str:
+    """What live audio adds to a node, measured here, for ``bench.load`` (its simulated
+    candidates send frames only): CPU per candidate-second in each mode, and the share of the
+    node that 40 candidates' audio takes."""
+    streams = recordings(evalset)
+    models_dir = get_settings().models_dir
+    lines = []
+    for mode in ("exam", "interview"):
+        total, text = summary(measure(streams, mode, runs, models_dir), mode)
+        lines.append(f"{text} ({40 * total / 10 / cores:.0f}% of this {cores}-core node)")
+    return (
+        "Live audio (measured apart by `python -m bench.audio_live`: the load test's simulated "
+        "candidates send no audio): " + "; ".join(lines) + ". The audio process runs at a lower "
+        "priority than the vision workers, so it takes what they leave."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)

@@ -4,7 +4,7 @@ machine sharing PostgreSQL, plus Redis). Each step is one ``proctor loadtest`` r
 (proctor.loadtest) against freshly started ``proctor serve`` processes. Usage:
 
     python -m bench.load [--seconds 30] [--max 96] [--nodes 1 2] [--databases sqlite postgres]
-        [--no-yolox] [--write docs/PERFORMANCE.md]
+        [--no-yolox] [--no-audio] [--write docs/PERFORMANCE.md]
 
 ``bench.load_compare`` runs two source trees side by side at fixed sizes (before and after).
 """
@@ -29,7 +29,7 @@ import httpx
 import psutil
 from tests.server_fixtures import pg_schema
 
-from bench import markdown
+from bench import audio_live, markdown
 from proctor.loadtest.frames import default_frames_dir, load_frames
 from proctor.loadtest.report import Report
 from proctor.loadtest.runner import LoadTest, run
@@ -289,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-yolox", action="store_true", help="no YOLOX-Nano row")
     parser.add_argument("--write", type=Path, help="write the results into this Markdown file")
+    parser.add_argument("--no-audio", action="store_true", help="no live audio figure")
     args = parser.parse_args(argv)
     if args.no_yolox:
         args.yolox = None
@@ -297,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cores = os.cpu_count() or 1
     costs = model_costs(args)
+    audio = "" if args.no_audio else audio_live.node_note(cores)
     rows, summary, server_ms = [], [], []
     me = psutil.Process()
     configs: list[tuple[int, str, str, dict[str, str]]] = []
@@ -351,6 +353,8 @@ falls. The load generator runs on the same cores.
 {chr(10).join(rows)}
 
 {costs_text(costs, cores, args, max(server_ms, default=0.0))}
+
+{audio}
 
 Face wait is the mean wait for a free worker, face analysis and objects the mean from asking to
 the result (`proctor_analysis_wait_seconds`, `proctor_analysis_seconds`); loop lag from
