@@ -55,8 +55,10 @@ async def stream(
     candidate: Any, session_id: str, chunks: list[bytes], stop: Callable[[], bool] | None = None
 ) -> float:
     """Send the chunks one a second, as MediaRecorder hands them out; returns the wall time
-    at which the audio's first sample was heard (chunk k carries second k-1 to k)."""
-    started = time.time() - 1.0
+    at which the audio's first sample was heard."""
+    # Chunk k carries the audio of second k-1 to k (chunk 0: the header alone), and leaves
+    # when that second is over, as MediaRecorder's timeslice hands it out.
+    started = time.time()
     for seq, chunk in enumerate(chunks):
         ack = await candidate.call(
             "audio", {"session_id": session_id, "data": chunk, "seq": seq, "ts": now_ms()}
@@ -64,7 +66,7 @@ async def stream(
         assert ack == {"ok": True, "accepted": True}, ack
         if stop is not None and stop():
             break
-        await asyncio.sleep(max(0.0, started + seq + 2 - time.time()))
+        await asyncio.sleep(max(0.0, started + seq + 1 - time.time()))
     return started
 
 

@@ -159,6 +159,17 @@ class _AppCollector(Collector):
             ),
             ("proctor_analysis_pool_restarts", "Analysis pool restarts.", ctx.pool.restarts),
             ("proctor_object_runs", "Object detector runs on live frames.", stats.object_runs),
+            ("proctor_audio_chunks", "Microphone chunks analysed.", ctx.audio.stats.chunks),
+            (
+                "proctor_audio_chunks_refused",
+                "Microphone chunks refused (bad stream, out of sequence, behind).",
+                ctx.audio.stats.refused,
+            ),
+            (
+                "proctor_audio_seconds",
+                "Seconds of microphone audio analysed.",
+                ctx.audio.stats.seconds,
+            ),
             (
                 "proctor_object_runs_skipped",
                 "Object runs given up: no worker was free before a newer frame's turn.",

@@ -1,0 +1,246 @@
+"""Live audio through a real server: latency, bandwidth, CPU, and frame analysis beside it.
+
+Real recordings of ../shared/evalset/audio, encoded to WebM/Opus chunks as the candidate's page
+sends them (24 kbit/s, one a second, paced in real time), go over Socket.IO to a real server:
+
+- latency: from the onset of speech (exam) or of another voice (interview) in what was sent to
+  the ``event`` reaching the interviewer's client;
+- bandwidth: the Socket.IO packets the chunks travel in (header text and binary attachment);
+- CPU: the audio process's CPU time per second of audio, continuous speech in both modes;
+- frame analysis: face analysis time of one candidate's frames alone, and while other
+  candidates stream audio (the audio process runs at a lower priority).
+
+Usage: python -m bench.audio_latency [--repeats 5] [--workers 1] [--write docs/PERFORMANCE.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import socketio
+from bench.server_latency import CYCLE, EVALSET, start_server
+from socketio import packet
+
+from bench import markdown
+from proctor.audio.clips import webm_chunks
+from proctor.audio.decode import SAMPLE_RATE, decode
+from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
+from proctor.audio.vad import Vad, speech_segments
+from proctor.config import Settings
+
+ENROLL_S = 7.2  # the turn-taking recording has no 20 s turn of one person
+
+
+def wire_bytes(sid: str, chunk: bytes, seq: int) -> int:
+    """Bytes the chunk's Socket.IO packet takes on the WebSocket (text header + attachment,
+    each with its 2-4 byte frame header, plus Engine.IO's 1-byte type)."""
+    payload = {"session_id": sid, "data": chunk, "seq": seq, "ts": time.time() * 1000}
+    encoded = packet.Packet(packet.EVENT, data=["audio", payload], id=seq + 1).encode()
+    parts = encoded if isinstance(encoded, list) else [encoded]
+    return sum(len(p if isinstance(p, bytes) else p.encode()) + 1 + 4 for p in parts)
+
+
+async def session(url: str, mode: str) -> tuple[dict[str, Any], Any, Any]:
+    async with httpx.AsyncClient(base_url=url) as http:
+        s = (await http.post("/start-session", json={"name": "Bench", "mode": mode})).json()
+    peers = []
+    for token, role in (
+        (s["interviewer_token"], "interviewer"),
+        (s["candidate_token"], "candidate"),
+    ):
+        peer = socketio.AsyncClient()
+        await peer.connect(url, auth={"token": token}, transports=["websocket"])
+        await peer.call("join", {"session_id": s["session_id"], "role": role})
+        peers.append(peer)
+    return s, peers[0], peers[1]
+
+
+async def stream(candidate: Any, sid: str, chunks: list[bytes], paced: bool = True) -> float:
+    """Send the chunks (one a second when ``paced``); the wall time of the first sample."""
+    # Chunk k carries the audio of second k-1 to k (chunk 0: the header alone), and leaves
+    # when that second is over, as MediaRecorder's timeslice hands it out.
+    started = time.time()
+    for seq, chunk in enumerate(chunks):
+        ack = await candidate.call("audio", {"session_id": sid, "data": chunk, "seq": seq})
+        if not ack.get("ok"):
+            raise RuntimeError(f"chunk {seq} refused: {ack}")
+        if paced:
+            await asyncio.sleep(max(0.0, started + seq + 1 - time.time()))
+    return started
+
+
+async def latency(url: str, mode: str, audio: np.ndarray, onset_s: float) -> float:
+    s, interviewer, candidate = await session(url, mode)
+    want = "speech_detected" if mode == "exam" else "other_voice"
+    seen: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    def on_event(event: dict[str, Any]) -> None:
+        if event["type"] == want and not seen.done():
+            seen.set_result(time.time())
+
+    interviewer.on("event", on_event)
+    started = await stream(candidate, s["session_id"], webm_chunks(audio))
+    received = await asyncio.wait_for(seen, 30)
+    for peer in (interviewer, candidate):
+        await peer.disconnect()
+    return (received - (started + onset_s)) * 1000
+
+
+async def frames_ms(ctx: Any, url: str, seconds: float, audio_streams: int) -> float:
+    """Mean face analysis time of one candidate's frames while ``audio_streams`` candidates
+    stream continuous speech."""
+    speech = decode(EVALSET / "audio" / "meeting_trn09.wav")
+    s, interviewer, candidate = await session(url, "exam")
+    others = [await session(url, mode) for mode in ("exam", "interview") * audio_streams][
+        :audio_streams
+    ]
+    tasks = [
+        asyncio.create_task(stream(c, o["session_id"], webm_chunks(speech)[: int(seconds) + 1]))
+        for o, _, c in others
+    ]
+    images = [(EVALSET / "images" / name).read_bytes() for name in CYCLE]
+    stats = ctx.live.stats
+    n0, t0 = stats.frames_analyzed, stats.analysis_seconds
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        payload = {"session_id": s["session_id"], "image": images[n % len(images)]}
+        await candidate.call("frame", payload)
+        n += 1
+        await asyncio.sleep(max(0.0, start + n - time.perf_counter()))
+    await asyncio.sleep(1.5)
+    await asyncio.gather(*tasks)
+    for _, i, c in [(s, interviewer, candidate), *others]:
+        await i.disconnect()
+        await c.disconnect()
+    return float(1000 * (stats.analysis_seconds - t0) / max(1, stats.frames_analyzed - n0))
+
+
+async def cpu_per_second(ctx: Any, url: str, mode: str, audio: np.ndarray) -> float:
+    s, interviewer, candidate = await session(url, mode)
+    before = await ctx.audio.usage()
+    await stream(candidate, s["session_id"], webm_chunks(audio), paced=False)
+    after = await ctx.audio.usage()
+    for peer in (interviewer, candidate):
+        await peer.disconnect()
+    return float(1000 * (after["cpu_s"] - before["cpu_s"]) / (after["audio_s"] - before["audio_s"]))
+
+
+async def run(ctx: Any, url: str, repeats: int, frame_seconds: float) -> dict[str, Any]:
+    meeting = decode(EVALSET / "audio" / "meeting_trn03.wav")[: 6 * SAMPLE_RATE]
+    exam_audio = np.concatenate([np.zeros(2 * SAMPLE_RATE, np.float32), meeting])
+    first = speech_segments(Vad().probabilities(exam_audio), len(exam_audio) / SAMPLE_RATE)[0][0]
+    turns = decode(EVALSET / "audio" / TURNS_CLIP)
+
+    def cut(person: str) -> np.ndarray:
+        return np.concatenate(
+            [
+                turns[int((a + EDGE) * SAMPLE_RATE) : int((b - EDGE) * SAMPLE_RATE)]
+                for a, b in TURNS[person]
+            ]
+        )
+
+    mine, other = cut("C"), cut("D")
+    interview_audio = np.concatenate([mine, other])
+    out: dict[str, Any] = {"exam": [], "interview": []}
+    for _ in range(repeats):
+        out["exam"].append(await latency(url, "exam", exam_audio, first))
+        out["interview"].append(
+            await latency(url, "interview", interview_audio, len(mine) / SAMPLE_RATE)
+        )
+    chunks = webm_chunks(meeting)
+    out["bytes_per_s"] = sum(wire_bytes("x" * 32, c, i) for i, c in enumerate(chunks)) / 6.0
+    out["payload_per_s"] = sum(len(c) for c in chunks) / 6.0
+    long_speech = decode(EVALSET / "audio" / "speakers_diarizationExample.wav")
+    out["cpu_exam"] = await cpu_per_second(ctx, url, "exam", long_speech)
+    out["cpu_interview"] = await cpu_per_second(ctx, url, "interview", long_speech)
+    if ctx.pool.ready and frame_seconds > 0:
+        await frames_ms(ctx, url, 10, 0)  # warm-up: the first frames of a worker are slow
+        # Alone, beside audio, alone again: the machine's other load shows as the two differ.
+        first = await frames_ms(ctx, url, frame_seconds, 0)
+        out["frames_with_audio"] = await frames_ms(ctx, url, frame_seconds, 4)
+        out["frames_alone"] = (first + await frames_ms(ctx, url, frame_seconds, 0)) / 2
+        out["frames_alone_runs"] = first, 2 * out["frames_alone"] - first
+    return out
+
+
+def kbit(bytes_per_s: float) -> str:
+    return f"{bytes_per_s * 8 / 1000:.1f}"
+
+
+def table(r: dict[str, Any], repeats: int, workers: int, frame_seconds: float) -> str:
+    ex, iv = r["exam"], r["interview"]
+    lines = [
+        f"`python -m bench.audio_latency --repeats {repeats} --workers {workers}` "
+        "(real server on loopback, real recordings as 24 kbit/s WebM/Opus chunks sent one a "
+        "second, median of the runs):",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| exam: speech onset → `speech_detected` at the interviewer (median of {len(ex)}) "
+        f"| {statistics.median(ex) / 1000:.2f} s (max {max(ex) / 1000:.2f} s) |",
+        f"| interview: other voice's onset → `other_voice` at the interviewer (median of "
+        f"{len(iv)}) | {statistics.median(iv) / 1000:.2f} s (max {max(iv) / 1000:.2f} s) |",
+        f"| upstream bandwidth, Socket.IO packets of the chunks | {kbit(r['bytes_per_s'])} "
+        f"kbit/s (Opus payload {kbit(r['payload_per_s'])}) |",
+        f"| audio process CPU per candidate-second, exam (VAD only) | {r['cpu_exam']:.1f} ms |",
+        f"| audio process CPU per candidate-second, interview (VAD + voices) "
+        f"| {r['cpu_interview']:.1f} ms |",
+    ]
+    if "frames_alone" in r:
+        ratio = r["frames_with_audio"] / r["frames_alone"]
+        a, b = r["frames_alone_runs"]
+        lines.append(
+            f"| face analysis per frame (queue wait included), alone (mean of a run before and "
+            f"one after) → beside 4 candidates streaming speech ({frame_seconds:.0f} s each, "
+            f"{workers} worker) | {r['frames_alone']:.1f} (runs {a:.1f}, {b:.1f}) → "
+            f"{r['frames_with_audio']:.1f} ms (×{ratio:.2f}) |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=1, help="vision workers (0: no frames)")
+    parser.add_argument("--frame-seconds", type=float, default=30)
+    parser.add_argument("--write", type=Path, help="write the results into this Markdown file")
+    args = parser.parse_args(argv)
+    if not (EVALSET / "audio").is_dir():
+        print(f"evaluation set not found at {EVALSET}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        values: dict[str, Any] = {
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "data_dir": Path(tmp),
+            "analysis_workers": args.workers,
+            "calibration_seconds": 0,
+            "audio_enroll_seconds": ENROLL_S,
+            "redis_url": None,
+        }
+        server, thread, url, ctx = start_server(Settings(**values))
+        try:
+            if not ctx.audio.ready:
+                print(f"audio analysis unavailable: {ctx.audio.error}", file=sys.stderr)
+                return 1
+            results = asyncio.run(run(ctx, url, args.repeats, args.frame_seconds))
+        finally:
+            server.should_exit = True
+            thread.join(60)
+    body = table(results, args.repeats, args.workers, args.frame_seconds)
+    print(body)
+    if args.write:
+        markdown.write_block(args.write, "Live audio", "bench/audio_latency.py", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

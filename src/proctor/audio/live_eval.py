@@ -1,0 +1,96 @@
+"""How far a voice is from a learned one, on the dev recordings: the other_voice threshold.
+
+The speaker turns of ``speakers_diarizationExample.wav`` (``labels.TURNS``: four people) give
+same-person and other-person cases. For each person, the voice is learned from all their turns
+but one (the first half of the turn when they have only one) and the held-out turn's 2.4 s
+chunks are the same person; every chunk of the three others is another person. Chunks are
+embedded exactly as the live path does (``LiveAudio._embed``), on the audio as read and after
+a round trip through the page's Opus at 24 kbit/s. Usage:
+
+    python -m proctor.audio.live_eval ../shared/evalset
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from proctor.audio.clips import webm_chunks
+from proctor.audio.decode import SAMPLE_RATE, decode
+from proctor.audio.encoder import SpeakerEncoder
+from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
+from proctor.audio.live import CHUNK_SAMPLES, LiveAudio
+from proctor.audio.stream import OpusStream
+
+THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4)
+
+
+def opus_round_trip(samples: np.ndarray) -> np.ndarray:
+    stream = OpusStream()
+    return np.concatenate([stream.feed(c) for c in webm_chunks(samples)])[: len(samples)]
+
+
+def distances(encoder: SpeakerEncoder, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(same-person, other-person) cosine distances of chunks to a learned voice."""
+    live = LiveAudio("interview", None, encoder)  # type: ignore[arg-type]  # no VAD needed
+
+    def chunks(a: float, b: float) -> list[np.ndarray]:
+        x = samples[int((a + EDGE) * SAMPLE_RATE) : int((b - EDGE) * SAMPLE_RATE)]
+        starts = range(0, len(x) - CHUNK_SAMPLES + 1, CHUNK_SAMPLES)
+        return [live._embed(x[i : i + CHUNK_SAMPLES]) for i in starts]
+
+    emb = {p: [chunks(a, b) for a, b in turns] for p, turns in TURNS.items()}
+    same: list[float] = []
+    other: list[float] = []
+    for person, turns in emb.items():
+        for held in range(len(turns)):
+            if len(turns) == 1:
+                half = len(turns[0]) // 2
+                learn, test = turns[0][:half], turns[0][half:]
+            else:
+                learn = [c for k, t in enumerate(turns) if k != held for c in t]
+                test = turns[held]
+            voice = np.mean(learn, axis=0)
+            voice /= np.linalg.norm(voice)
+            same += [1 - float(c @ voice) for c in test]
+            other += [
+                1 - float(c @ voice) for q, t in emb.items() if q != person for ts in t for c in ts
+            ]
+    return np.array(same), np.array(other)
+
+
+def table(encoder: SpeakerEncoder, evalset: Path) -> str:
+    raw = decode(evalset / "audio" / TURNS_CLIP)
+    rows = [
+        "| audio | same person: chunks, median, max | other person: chunks, min, median | "
+        + " | ".join(f"at {t}: same flagged / other caught" for t in THRESHOLDS)
+        + " |",
+        "|---|---|---|" + "---|" * len(THRESHOLDS),
+    ]
+    for name, samples in (("as read", raw), ("Opus 24 kbit/s", opus_round_trip(raw))):
+        same, other = distances(encoder, samples)
+        cells = [f"{(same > t).mean():.0%} / {(other > t).mean():.0%}" for t in THRESHOLDS]
+        rows.append(
+            f"| {name} | {len(same)}, {np.median(same):.3f}, {same.max():.3f} "
+            f"| {len(other)}, {other.min():.3f}, {np.median(other):.3f} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from proctor.audio.models import encoder_path
+    from proctor.config import get_settings
+
+    args = sys.argv[1:] if argv is None else argv
+    evalset = Path(args[0] if args else "../shared/evalset")
+    encoder = SpeakerEncoder(encoder_path(get_settings().models_dir, verify=True))
+    print(table(encoder, evalset))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
