@@ -20,8 +20,8 @@ PHOTO = (
     " '{}', :now)"
 )
 CHECK = (
-    "INSERT INTO identity_checks (session_id, at, against, score, same_person)"
-    " VALUES ('s1', :now, 'enrolment', 0.95, :same)"
+    "INSERT INTO identity_checks (session_id, at, against, model, score, same_person)"
+    " VALUES ('s1', :now, 'enrolment', 'faceres', 0.95, :same)"
 )
 
 

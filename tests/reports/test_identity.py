@@ -21,7 +21,11 @@ Text = Callable[[bytes], str]
 def checks(results: list[bool]) -> list[ReportIdentityCheck]:
     return [
         ReportIdentityCheck(
-            START + timedelta(seconds=10 * (i + 1)), "enrolment", 0.95 if ok else 0.71, ok
+            START + timedelta(seconds=10 * (i + 1)),
+            "enrolment",
+            "faceres" if ok else "dlib",
+            0.95 if ok else 0.71,
+            ok,
         )
         for i, ok in enumerate(results)
     ]

@@ -1,11 +1,13 @@
 """Identity: the candidate's enrolment photo, the interviewer's reference photo, the checks.
 
-Photos are judged in the analysis pool (the models live there) and stored as evidence files of
+Photos are judged in the analysis pool (the models live there; in this process when live
+analysis is off) and stored as evidence files of
 the session, deleted with it. Face descriptors stay in the database: no answer carries them.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Literal
 
 import anyio
@@ -21,8 +23,11 @@ from proctor.db import repo
 from proctor.identity.monitor import BASELINES, THRESHOLD, status_message
 from proctor.identity.window import CheckWindow, Status
 from proctor.identity.worker import MODEL, EnrolResult
+from proctor.identity.worker import enrol as judge
 from proctor.realtime.gate import Kind
 from proctor.realtime.pool import FrameRefused
+from proctor.vision.detectors.base import ModelMissingError
+from proctor.vision.frames import FrameError
 
 router = APIRouter(tags=["identity"], route_class=BoundedRoute)
 
@@ -50,6 +55,7 @@ class PhotoOut(BaseModel):
 class CheckOut(BaseModel):
     at: str
     against: Kind_
+    model: Literal["faceres", "dlib"]  # faceres accepted the face, or dlib decided
     score: float
     same_person: bool
 
@@ -86,14 +92,18 @@ async def _photo(request: Request, ctx: Ctx, session_id: str, kind: Kind_) -> di
         raise HTTPException(404, "unknown session")
     if not state:
         raise HTTPException(409, "the session has ended")
-    if not ctx.pool.ready:
-        raise HTTPException(503, "identity photos need the analysis workers, which are off")
+    spoof = kind == "enrolment"
     try:
-        async with ctx.pool.turn(Kind.FACES):  # someone is waiting for the answer
-            result: EnrolResult = await ctx.pool.enrol_in_turn(data, spoof=kind == "enrolment")
-    except FrameRefused as exc:
+        if ctx.pool.ready:
+            async with ctx.pool.turn(Kind.FACES):  # someone is waiting for the answer
+                result: EnrolResult = await ctx.pool.enrol_in_turn(data, spoof=spoof)
+        else:
+            result = await anyio.to_thread.run_sync(_enrol_here, ctx, data, spoof)
+    except (FrameRefused, FrameError) as exc:
         code = 413 if exc.code == "too_large" else 400
         raise HTTPException(code, f"not a usable image: {exc}") from None
+    except ModelMissingError as exc:
+        raise HTTPException(503, f"identity photos cannot be checked: {exc}") from None
     if result.problem is None and result.embedding is not None and result.box is not None:
         embedding, box = result.embedding, result.box
 
@@ -107,6 +117,7 @@ async def _photo(request: Request, ctx: Ctx, session_id: str, kind: Kind_) -> di
                     path=path,
                     model=MODEL,
                     embedding=embedding,
+                    screen_embedding=result.screen_embedding,
                     box=box,
                     spoof=result.spoof,
                 )
@@ -126,6 +137,17 @@ async def _photo(request: Request, ctx: Ctx, session_id: str, kind: Kind_) -> di
     }
 
 
+_here = threading.Lock()  # the models of this process are loaded and run by one thread at a time
+
+
+def _enrol_here(ctx: Ctx, data: bytes, spoof: bool) -> EnrolResult:
+    """The photo judged in this process, when live analysis (the worker pool) is off: rare
+    enough that the models loading here on first use costs nothing the rest of the time."""
+    s = ctx.settings
+    with _here:
+        return judge(data, max_bytes=s.max_image_bytes, max_side=s.max_image_side, spoof=spoof)
+
+
 async def _announce(ctx: Ctx, session_id: str) -> None:
     """Tell the interviewers that a photo is there (the badge leaves "no photo yet")."""
 
@@ -139,6 +161,7 @@ async def _announce(ctx: Ctx, session_id: str) -> None:
         return status_message(
             session_id,
             status,
+            last.model if last else MODEL,
             last.score if last else None,
             last.at if last else None,
             against,
@@ -216,7 +239,13 @@ def identity(session_id: str, ctx: Ctx, db: Db, _: Interviewer) -> dict[str, Any
             for kind in BASELINES
         },
         "checks": [
-            {"at": iso(c.at), "against": c.against, "score": c.score, "same_person": c.same_person}
+            {
+                "at": iso(c.at),
+                "against": c.against,
+                "model": c.model,
+                "score": c.score,
+                "same_person": c.same_person,
+            }
             for c in checks
         ],
         "mismatches": mismatches,

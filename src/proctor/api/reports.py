@@ -72,7 +72,7 @@ def _identity(db: Session, session_id: str) -> ReportIdentity:
         enrolled_at=photos["enrolment"].created_at if "enrolment" in photos else None,
         reference_at=photos["reference"].created_at if "reference" in photos else None,
         checks=[
-            ReportIdentityCheck(c.at, c.against, c.score, c.same_person)
+            ReportIdentityCheck(c.at, c.against, c.model, c.score, c.same_person)
             for c in identity_store.checks(db, session_id)
         ],
     )

@@ -32,6 +32,7 @@ def put_photo(
     path: str,
     model: str,
     embedding: bytes,
+    screen_embedding: bytes | None,
     box: list[float],
     spoof: dict[str, Any],
 ) -> str | None:
@@ -45,16 +46,29 @@ def put_photo(
     else:
         old = row.path
     row.path, row.model, row.embedding, row.box, row.spoof = path, model, embedding, box, spoof
+    row.screen_embedding = screen_embedding
     row.created_at = utcnow()
     db.commit()
     return old
 
 
 def add_check(
-    db: Session, session_id: str, *, at: datetime, against: str, score: float, same_person: bool
+    db: Session,
+    session_id: str,
+    *,
+    at: datetime,
+    against: str,
+    model: str,
+    score: float,
+    same_person: bool,
 ) -> IdentityCheckRow:
     row = IdentityCheckRow(
-        session_id=session_id, at=at, against=against, score=score, same_person=same_person
+        session_id=session_id,
+        at=at,
+        against=against,
+        model=model,
+        score=score,
+        same_person=same_person,
     )
     db.add(row)
     db.commit()

@@ -211,6 +211,8 @@ class IdentityPhotoRow(Base):
     path: Mapped[str] = mapped_column(String(500))
     model: Mapped[str] = mapped_column(String(16))  # the descriptor's model (dlib)
     embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float32, L2-normalised
+    # The cheaper descriptor the live checks screen with (faceres), when it could be made
+    screen_embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     box: Mapped[list[float]] = mapped_column(JSON)  # the face, in the photo's pixels
     # Presentation-attack models' scores (advice to the interviewer only)
     spoof: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -229,5 +231,6 @@ class IdentityCheckRow(Base):
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     against: Mapped[str] = mapped_column(String(16))  # enrolment | reference
+    model: Mapped[str] = mapped_column(String(16))  # the descriptor that decided: faceres | dlib
     score: Mapped[float] = mapped_column(Float)
     same_person: Mapped[bool] = mapped_column(Boolean)

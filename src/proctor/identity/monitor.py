@@ -19,11 +19,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import numpy as np
 
 from proctor.api.views import iso
 from proctor.db import identity as store
-from proctor.identity.embedders import cosine
 from proctor.identity.evidence import side_by_side
 from proctor.identity.verify import DEFAULT_MODEL, THRESHOLDS
 from proctor.identity.window import CheckWindow
@@ -46,15 +44,20 @@ class Baseline:
     retaken enrolment counts at once)."""
 
     def __init__(
-        self, kind: str, embedding: bytes, path: str, box: list[float], spoof: dict[str, float]
+        self,
+        kind: str,
+        refs: tuple[bytes, bytes | None],
+        path: str,
+        box: list[float],
+        spoof: dict[str, float],
     ) -> None:
-        self.kind, self.path, self.box, self.spoof = kind, path, box, spoof
-        self.embedding = np.frombuffer(embedding, dtype=np.float32)
+        self.kind, self.refs, self.path, self.box, self.spoof = kind, refs, path, box, spoof
 
 
 def status_message(
     session_id: str,
     status: str,
+    model: str,
     score: float | None,
     at: datetime | None,
     against: str,
@@ -68,7 +71,8 @@ def status_message(
         "session_id": session_id,
         "status": status,
         "score": score,
-        "threshold": THRESHOLD,
+        "model": model,  # whose similarity ``score`` is: faceres (the screen) or dlib
+        "threshold": THRESHOLDS[model],
         "against": against,
         "at": iso(at),
         "checks": checks,
@@ -112,7 +116,8 @@ class IdentityMonitor:
                 row = photos.get(kind)
                 if row is not None:
                     spoof = dict(row.spoof or {})
-                    return Baseline(kind, row.embedding, row.path, list(row.box), spoof)
+                    refs = (row.embedding, row.screen_embedding)
+                    return Baseline(kind, refs, row.path, list(row.box), spoof)
             return None
 
         return await anyio.to_thread.run_sync(load)
@@ -123,24 +128,30 @@ class IdentityMonitor:
             return  # nobody enrolled yet: nothing to compare with
         pool = self.live.pool
         async with pool.turn(Kind.OBJECTS):
-            descriptor = await pool.identity_in_turn(frame.image, box)
+            found = await pool.identity_in_turn(frame.image, box, baseline.refs)
         self.live.stats.identity_checks += 1
-        if descriptor is None:
+        if found is None:
             return  # the face is too small to recognise: no verdict either way
-        live = np.frombuffer(descriptor, dtype=np.float32)
-        score = round(cosine(baseline.embedding, live), 4)
-        same = score >= THRESHOLD
+        model, similarity = found
+        score, threshold = round(similarity, 4), THRESHOLDS[model]
+        same = score >= threshold
         at = datetime.fromtimestamp(frame.received_wall, UTC)
 
         def save() -> None:
             with self.live.recorder.sessions() as db:
                 store.add_check(
-                    db, self.session_id, at=at, against=baseline.kind, score=score, same_person=same
+                    db,
+                    self.session_id,
+                    at=at,
+                    against=baseline.kind,
+                    model=model,
+                    score=score,
+                    same_person=same,
                 )
 
         await anyio.to_thread.run_sync(save)
         change = self.window.add(same)
-        status = self.status(score, at, baseline.kind, baseline.spoof)
+        status = self.status(model, score, at, baseline.kind, baseline.spoof)
         await self.live.recorder.hub.emit_identity(self.session_id, status)
         if change == "start":
             await self._raise(frame, box, baseline, score)
@@ -149,11 +160,16 @@ class IdentityMonitor:
             await self.live.recorder.close(event, at)
 
     def status(
-        self, score: float | None, at: datetime | None, against: str, spoof: dict[str, float]
+        self,
+        model: str,
+        score: float | None,
+        at: datetime | None,
+        against: str,
+        spoof: dict[str, float],
     ) -> dict[str, Any]:
         w = self.window
         return status_message(
-            self.session_id, w.status, score, at, against, w.checks, w.mismatches, spoof
+            self.session_id, w.status, model, score, at, against, w.checks, w.mismatches, spoof
         )
 
     async def _raise(

@@ -137,12 +137,17 @@ def _objects(data: bytes, max_bytes: int) -> list[Detection]:
     return detections
 
 
-def _identity(data: bytes, box: tuple[float, float, float, float], max_bytes: int) -> bytes | None:
-    from proctor.identity.worker import live_descriptor
+def _identity(
+    data: bytes,
+    box: tuple[float, float, float, float],
+    refs: tuple[bytes, bytes | None],
+    max_bytes: int,
+) -> tuple[str, float] | None:
+    from proctor.identity.worker import live_check
 
     assert _pipeline is not None, "worker not initialised"
     max_side = _pipeline.settings.max_image_side
-    return live_descriptor(data, box, max_bytes=max_bytes, max_side=max_side)
+    return live_check(data, box, *refs, max_bytes=max_bytes, max_side=max_side)
 
 
 def _enrol(data: bytes, max_bytes: int, spoof: bool) -> EnrolResult:
@@ -219,11 +224,12 @@ class AnalysisPool:
         return await self._run(_objects, data, self.settings.max_frame_bytes)  # type: ignore[no-any-return]
 
     async def identity_in_turn(
-        self, data: bytes, box: tuple[float, float, float, float]
-    ) -> bytes | None:
-        """The descriptor of the face at ``box`` in a live frame, in a worker; the caller holds
-        a turn."""
-        return await self._run(_identity, data, box, self.settings.max_frame_bytes)  # type: ignore[no-any-return]
+        self, data: bytes, box: tuple[float, float, float, float], refs: tuple[bytes, bytes | None]
+    ) -> tuple[str, float] | None:
+        """(model, similarity) of the face at ``box`` in a live frame to a photo's descriptors
+        (``identity.worker.live_check``), in a worker; the caller holds a turn."""
+        limit = self.settings.max_frame_bytes
+        return await self._run(_identity, data, box, refs, limit)  # type: ignore[no-any-return]
 
     async def enrol_in_turn(self, data: bytes, *, spoof: bool) -> EnrolResult:
         """An enrolment or reference photo judged in a worker; the caller holds a turn."""

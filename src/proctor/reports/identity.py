@@ -8,6 +8,7 @@ import statistics
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph
 
+from proctor.identity.verify import THRESHOLDS
 from proctor.reports import labels
 from proctor.reports.model import ReportData
 from proctor.reports.sections import Styles, _table
@@ -42,11 +43,20 @@ def identity(data: ReportData, st: Styles, width: float) -> list[Flowable]:
     failed = [c for c in checks if not c.same_person]
     scores = [c.score for c in checks]
     mismatches = sum(1 for e in data.events if e.type == "identity_mismatch")
+    scores_dlib = [c.score for c in checks if c.model == "dlib"]
+    text = (
+        f"{len(checks) - len(failed)} matched, {len(failed)} did not. Each check looks first "
+        f"with a fast descriptor (faceres: a match from {THRESHOLDS['faceres']:.2f}); when it "
+        f"does not match, dlib's descriptor decides (a match from {ident.threshold:.2f}; its "
+        f"lowest similarity here {min(scores_dlib):.2f})."
+        if scores_dlib
+        else f"{len(checks) - len(failed)} matched, {len(failed)} did not (the fast descriptor, "
+        f"faceres, matched every one: median similarity {statistics.median(scores):.2f})."
+    )
     text = (
         f"{photos[:1].upper()}{photos[1:]}. {len(checks)} live check(s) of the candidate's face: "
-        f"{len(checks) - len(failed)} matched, {len(failed)} did not (similarity at least "
-        f"{ident.threshold:.2f} is a match; median {statistics.median(scores):.2f}, lowest "
-        f"{min(scores):.2f}). Sustained mismatches (identity_mismatch events): {mismatches}."
+        + text
+        + f" Sustained mismatches (identity_mismatch events): {mismatches}."
     )
     flow.append(Paragraph(text, st.body))
     listed = checks if len(checks) <= LIST_ALL_UP_TO else failed
@@ -54,17 +64,20 @@ def identity(data: ReportData, st: Styles, width: float) -> list[Flowable]:
         return flow
     if listed is failed:
         flow.append(Paragraph("Checks that did not match:", st.muted))
-    rows: list[list[object]] = [["Time (UTC)", "Offset", "Compared with", "Similarity", "Result"]]
+    rows: list[list[object]] = [
+        ["Time (UTC)", "Offset", "Compared with", "Descriptor", "Similarity", "Result"]
+    ]
     for c in listed:
         rows.append(
             [
                 labels.format_clock(c.at, data.started_at),
                 labels.format_offset(c.at, data.started_at),
                 PHOTOS.get(c.against, c.against),
+                c.model,
                 f"{c.score:.3f}",
                 "match" if c.same_person else "NOT the same person",
             ]
         )
-    fixed = [19 * mm, 16 * mm, 34 * mm, 20 * mm]
-    extra = [("ALIGN", (3, 0), (3, -1), "RIGHT")]
+    fixed = [19 * mm, 16 * mm, 30 * mm, 20 * mm, 20 * mm]
+    extra = [("ALIGN", (4, 0), (4, -1), "RIGHT")]
     return [*flow, _table(rows, [*fixed, width - sum(fixed)], st.kit, extra)]

@@ -55,6 +55,7 @@ class ReportIdentityCheck:
 
     at: datetime
     against: str  # enrolment | reference
+    model: str  # faceres (accepted at the first look) | dlib (decided)
     score: float
     same_person: bool
 

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("path", sa.String(500), nullable=False),
         sa.Column("model", sa.String(16), nullable=False),
         sa.Column("embedding", sa.LargeBinary(), nullable=False),
+        sa.Column("screen_embedding", sa.LargeBinary(), nullable=True),
         sa.Column("box", sa.JSON(), nullable=False),
         sa.Column("spoof", sa.JSON(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -50,6 +51,7 @@ def upgrade() -> None:
         _session_id(),
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.Column("against", sa.String(16), nullable=False),
+        sa.Column("model", sa.String(16), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("same_person", sa.Boolean(), nullable=False),
     )
