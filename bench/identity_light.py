@@ -37,8 +37,9 @@ LIMITS = {"max_bytes": 10 << 20, "max_side": 4096}
 
 def _gain(gain: float, gamma: float) -> Callable[[np.ndarray], np.ndarray]:
     def apply(image: np.ndarray) -> np.ndarray:
-        x = (image.astype(np.float32) / 255.0) ** gamma * gain
-        return np.asarray(np.clip(x * 255, 0, 255), dtype=np.uint8)
+        x: np.ndarray = (image.astype(np.float32) / 255.0) ** gamma * gain
+        out: np.ndarray = np.clip(x * 255, 0, 255).astype(np.uint8)
+        return out
 
     return apply
 
