@@ -48,7 +48,8 @@ def _side(image: np.ndarray) -> np.ndarray:
     """Light from the image's left: full brightness there, a fifth of it on the right."""
     w = image.shape[1]
     ramp = np.linspace(1.0, 0.2, w, dtype=np.float32)[None, :, None]
-    return np.clip(image.astype(np.float32) * ramp, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(image.astype(np.float32) * ramp, 0, 255).astype(np.uint8)
+    return out
 
 
 CONDITIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
