@@ -179,6 +179,8 @@ export interface IdentityStatus {
   session_id: string;
   status: IdentityStatusName;
   score: number | null;
+  /** Whose similarity `score` is: faceres (it accepted) or dlib (it decided). */
+  model: 'faceres' | 'dlib';
   threshold: number;
   against: 'enrolment' | 'reference';
   at: string | null;
@@ -191,6 +193,7 @@ export interface IdentityStatus {
 export interface IdentityCheck {
   at: string;
   against: 'enrolment' | 'reference';
+  model: 'faceres' | 'dlib';
   score: number;
   same_person: boolean;
 }

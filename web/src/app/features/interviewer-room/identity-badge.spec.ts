@@ -5,6 +5,7 @@ const status = (over: Partial<IdentityStatus> = {}): IdentityStatus => ({
   session_id: 's1',
   status: 'verified',
   score: 0.953,
+  model: 'dlib',
   threshold: 0.92,
   against: 'enrolment',
   at: '2026-01-01T10:00:00.000Z',
@@ -49,7 +50,7 @@ describe('identityBadge', () => {
     const checked = fromState({
       ...state,
       status: 'verified',
-      checks: [{ at: 'x', against: 'reference', score: 0.94, same_person: true }],
+      checks: [{ at: 'x', against: 'reference', model: 'dlib', score: 0.94, same_person: true }],
     });
     expect(identityBadge(checked).text).toContain('to the reference photo');
     expect(identityBadge(null).text).toBe('unknown');

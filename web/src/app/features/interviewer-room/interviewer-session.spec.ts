@@ -86,6 +86,7 @@ describe('InterviewerSession', () => {
       session_id: 's1',
       status: 'unverified',
       score: 0.7,
+      model: 'dlib',
       threshold: 0.92,
       against: 'enrolment',
       at: 'x',
