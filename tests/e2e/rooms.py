@@ -70,6 +70,10 @@ def enter_session(page: Page) -> None:
 
 def enrol(page: Page) -> None:
     """Take the enrolment photo; it must be accepted (or the server unable to check faces)."""
+    # Once the camera shows a picture (right after the device check it may not yet).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('video')].some((v) => v.readyState >= 2)"
+    )
     page.get_by_role("button", name="Take my photo").click()
     verdict = page.get_by_role("button", name="Continue to the session").or_(
         page.get_by_role("button", name="Try again")
