@@ -102,6 +102,24 @@ describe('InterviewerSession', () => {
     });
   });
 
+  it('talks to the candidate with an echo-cancelled microphone, and stops', async () => {
+    const stop = vi.fn();
+    const mic = { getTracks: () => [{ stop }] } as unknown as MediaStream;
+    const open = vi.fn(async () => mic);
+    session.openMic = open;
+    await session.toggleTalk();
+    expect(session.rtc.talking()).toBe(mic);
+    await session.toggleTalk();
+    expect(session.rtc.talking()).toBeNull();
+    expect(stop).toHaveBeenCalled(); // the microphone is released
+    session.openMic = async () => {
+      throw Object.assign(new Error('denied'), { name: 'NotAllowedError' });
+    };
+    await session.toggleTalk();
+    expect(session.rtc.talking()).toBeNull();
+    expect(session.error()).toContain('microphone');
+  });
+
   it('joins as the interviewer and asks the candidate for video', () => {
     expect(fake.emitted[0]).toEqual({
       event: 'join',
