@@ -210,11 +210,28 @@ export class Enrolment {
   }
 }
 
+/** Resolves once the video shows a picture (at most `ms` later: then capture finds none). */
+function pictureShown(video: HTMLVideoElement, ms = 5000): Promise<void> {
+  if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA && video.videoWidth) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      video.removeEventListener('loadeddata', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    video.addEventListener('loadeddata', done);
+  });
+}
+
 /** The video's current picture as a JPEG, at the camera's own size. */
-function capture(video: HTMLVideoElement): Promise<Blob | null> {
+async function capture(video: HTMLVideoElement): Promise<Blob | null> {
+  await pictureShown(video); // a click right after the step opens comes before the first frame
   const { videoWidth: w, videoHeight: h } = video;
   if (!w || !h) {
-    return Promise.resolve(null);
+    return null;
   }
   const canvas = document.createElement('canvas');
   canvas.width = w;
