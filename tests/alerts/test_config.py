@@ -75,7 +75,7 @@ def test_settings_that_can_never_work_are_named_at_start() -> None:
         "PROCTOR_ALERT_URLS item 2 is not a mailto:// URL Apprise can send to",
         "PROCTOR_ALERT_URLS item 3 is not a URL Apprise can send to",
         "PROCTOR_ALERT_EVENTS names 'phone', no event type (known: no_face_detected, "
-        "multiple_faces_detected, looking_away, object_detected, focus_lost, fullscreen_exit, "
-        "copy_paste, manual)",
+        "multiple_faces_detected, looking_away, object_detected, identity_mismatch, "
+        "speech_detected, other_voice, focus_lost, fullscreen_exit, copy_paste, manual)",
     ]
     assert config_warnings(settings()) == []
