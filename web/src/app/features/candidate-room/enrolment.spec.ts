@@ -2,7 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { IdentityPhotoResult } from '../../core/models';
-import { Enrolment, boxStyle } from './enrolment';
+import { Enrolment, GIVE_UP_AFTER, boxStyle } from './enrolment';
 
 const verdict = (over: Partial<IdentityPhotoResult> = {}): IdentityPhotoResult => ({
   accepted: true,
@@ -83,6 +83,26 @@ describe('Enrolment', () => {
     next?.click();
     expect(done).toHaveBeenCalledTimes(1);
     http.verify();
+  });
+
+  it('offers to go on without a photo after three refusals', async () => {
+    const { fixture, done, el } = await setup();
+    const refused = verdict({ accepted: false, problem: 'no_face', message: 'No face was found.' });
+    for (let i = 0; i < GIVE_UP_AFTER; i++) {
+      const without = [...el.querySelectorAll('button')].find((b) =>
+        b.textContent?.includes('without a photo'),
+      );
+      expect(without).toBeUndefined();
+      const sent = fixture.componentInstance.submit(new Blob(['jpeg'], { type: 'image/jpeg' }));
+      await answer(fixture, refused);
+      await sent;
+      await fixture.whenStable();
+    }
+    const without = [...el.querySelectorAll('button')].find((b) =>
+      b.textContent?.includes('Continue without a photo'),
+    );
+    without?.click();
+    expect(done).toHaveBeenCalledTimes(1);
   });
 
   it('lets the candidate go on when the server cannot check faces', async () => {

@@ -16,6 +16,10 @@ import { IdentityPhotoResult } from '../../core/models';
 
 type State = 'ready' | 'checking' | 'accepted' | 'refused' | 'unavailable' | 'failed';
 
+/** Refused photos after which the candidate is offered to go on without one (a poor camera
+ * must not lock them out; the interviewer's badge then says no photo was taken). */
+export const GIVE_UP_AFTER = 3;
+
 /** The box of a face as CSS percentages of the photo, for the overlay. */
 export function boxStyle(result: IdentityPhotoResult): Record<string, string> | null {
   if (!result.box || !result.width || !result.height) {
@@ -87,6 +91,15 @@ export function boxStyle(result: IdentityPhotoResult): Record<string, string> | 
             @case ('refused') {
               <p class="alert alert-warn" role="alert">{{ message() }}</p>
               <button type="button" class="btn" (click)="retake()">Try again</button>
+              @if (refusals() >= GIVE_UP_AFTER) {
+                <p class="muted">
+                  If your camera cannot take a usable photo, you can go on without one: the
+                  interviewer will see that no photo was taken.
+                </p>
+                <button type="button" class="btn secondary" (click)="done.emit()">
+                  Continue without a photo
+                </button>
+              }
             }
             @case ('unavailable') {
               <p class="alert alert-info" role="status">{{ message() }}</p>
@@ -144,6 +157,9 @@ export class Enrolment {
   protected readonly state = signal<State>('ready');
   protected readonly message = signal('');
   protected readonly photo = signal<string | null>(null);
+  /** Photos refused so far; after a few the candidate may go on without one. */
+  protected readonly refusals = signal(0);
+  protected readonly GIVE_UP_AFTER = GIVE_UP_AFTER;
   private readonly result = signal<IdentityPhotoResult | null>(null);
   protected readonly box = computed(() => {
     const r = this.result();
@@ -179,6 +195,9 @@ export class Enrolment {
       this.result.set(result);
       this.message.set(result.message);
       this.state.set(result.accepted ? 'accepted' : 'refused');
+      if (!result.accepted) {
+        this.refusals.update((n) => n + 1);
+      }
     } catch (error) {
       if (error instanceof HttpErrorResponse && error.status === 503) {
         // The server cannot check faces now: the session goes on without identity checks.
