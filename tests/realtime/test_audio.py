@@ -110,7 +110,7 @@ async def test_exam_speech_is_an_event_with_a_clip_for_the_interviewer_only(
         assert update["ended_at"] is not None
         pdf = http.get(f"/report/{sid}", headers=intv)
         text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
-        assert "Speech heard" in text
+        assert "Speech heard" in text and "Microphone" in text and "sound clip" in text
 
         clips = list((live.settings.data_dir / "evidence" / sid).glob("*.webm"))
         assert len(clips) == 1

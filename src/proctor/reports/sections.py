@@ -295,6 +295,8 @@ def timeline(data: ReportData, st: Styles, width: float) -> list[Flowable]:
     for number, event in enumerate(events, start=1):
         thumb = thumbs.get(event.evidence_jpeg)
         evidence: object = labels.NO_VALUE
+        if event.source == "audio":  # its clip plays in the web app (events panel, review page)
+            evidence = st.para("sound clip in the web app", width=widths[7])
         if thumb is not None:
             jpeg, w, h = thumb
             scale = min(THUMB_BOX[0] / w, THUMB_BOX[1] / h)
