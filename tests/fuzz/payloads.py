@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from proctor.api.schemas import EventType
 from tests.server_fixtures import now_ms
 
-KNOWN_EVENTS = ("join", "frame", "event", "chat", "snapshot", "signal", "calibrate")
+KNOWN_EVENTS = ("join", "frame", "event", "chat", "snapshot", "signal", "calibrate", "audio")
 # Names the client library keeps for itself: they never reach the server as messages.
 RESERVED = {"connect", "disconnect", "connect_error"}
 EVENT_TYPES = get_args(EventType)
@@ -74,6 +74,7 @@ def fields(session_id: str, other_session_id: str) -> dict[str, st.SearchStrateg
         "image": image | hostile,
         "request_id": st.text(max_size=20) | hostile,
         "data": st.dictionaries(st.text(max_size=8), json_like, max_size=3) | hostile,
+        "seq": st.integers(min_value=-3, max_value=20) | hostile,
     }
 
 
@@ -87,6 +88,7 @@ def valid(name: str, session_id: str, role: str) -> dict[str, Any]:
         "snapshot": {"session_id": session_id},
         "signal": {"session_id": session_id, "data": {"type": "offer", "sdp": "v=0"}},
         "calibrate": {"session_id": session_id},
+        "audio": {"session_id": session_id, "data": b"\x1a\x45\xdf\xa3\x80", "seq": 0},
     }
     return by_name.get(name, {"session_id": session_id})
 

@@ -69,6 +69,7 @@ async def test_every_field_of_every_message_is_type_checked(
         "snapshot": {"session_id": sid, "request_id": asked["request_id"], "image": jpeg()},
         "signal": {"session_id": sid, "data": {"ready": True}},
         "calibrate": {"session_id": sid},
+        "audio": {"session_id": sid, "data": b"\x1a\x45\xdf\xa3\x80", "seq": 0, "ts": now_ms()},
     }
     wrong = {  # per field, a value of the wrong type
         "session_id": 12,
@@ -84,6 +85,7 @@ async def test_every_field_of_every_message_is_type_checked(
         "data": ["offer"],
         "to": 9,
         "ts": "soon",
+        "seq": "0",
     }
     for name, payload in good.items():
         fields = [*payload, *(["to"] if name == "signal" else [])]

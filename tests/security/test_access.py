@@ -180,6 +180,7 @@ async def test_rooms_keep_sessions_and_roles_apart(
         ("snapshot", {"session_id": other, "request_id": "x", "image": b"\xff\xd8\xff"}),
         ("calibrate", {"session_id": other}),
         ("frame", {"session_id": other, "image": b"\xff\xd8\xff"}),
+        ("audio", {"session_id": other, "data": b"\x1a\x45\xdf\xa3", "seq": 0}),
     ):
         ack = await ca.call(name, payload)
         assert ack["ok"] is False, (name, ack)
