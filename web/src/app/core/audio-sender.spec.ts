@@ -1,5 +1,5 @@
 import { TestBed } from '@angular/core/testing';
-import { AUDIO_BITS_PER_SECOND, AUDIO_MIME, AudioSenderService } from './audio-sender';
+import { AUDIO_BITS_PER_SECOND, AUDIO_MIME, AudioSenderService, MAX_PENDING } from './audio-sender';
 import { FakeMediaRecorder } from './testing/fake-media-recorder';
 
 const withMic = { getAudioTracks: () => [{ kind: 'audio' }] } as unknown as MediaStream;
@@ -70,6 +70,28 @@ describe('AudioSenderService', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(seqs).toEqual([0, 1, 0]);
     expect(sender.restarts()).toBe(1);
+  });
+
+  it('starts over instead of queueing when the server falls behind', async () => {
+    const { sender, made } = setup();
+    let release: (ok: boolean) => void = () => undefined;
+    const seqs: number[] = [];
+    sender.start(withMic, (_d, seq) => {
+      seqs.push(seq);
+      return new Promise<boolean>((r) => (release = r));
+    });
+    made[0].emit('header');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seqs).toEqual([0]); // in flight: no ack yet
+    for (let i = 1; i <= MAX_PENDING + 1; i++) {
+      made[0].emit(`chunk ${i}`); // waiting behind it
+    }
+    expect(made[0].state).toBe('inactive'); // one too many: that stream is dropped
+    release(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seqs).toEqual([0]); // its queued chunks are not sent
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(made).toHaveLength(2);
   });
 
   it('restart() begins again at 0 with a new recorder (after a reconnect)', async () => {

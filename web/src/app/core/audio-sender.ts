@@ -17,6 +17,9 @@ export const AUDIO_BITS_PER_SECOND = 24_000;
 /** One chunk a second: the server hears speech within about a second of it. */
 export const AUDIO_SLICE_MS = 1000;
 const RESTART_MS = 1000;
+/** Chunks waiting for the ones before them to be acknowledged: past this, the server is behind
+ * and the stream starts over (a backlog would only make every event later). */
+export const MAX_PENDING = 5;
 
 /**
  * Streams the microphone to the server for live analysis: MediaRecorder records the audio
@@ -42,6 +45,7 @@ export class AudioSenderService implements OnDestroy {
   private sink: AudioSink | null = null;
   private chain: Promise<void> = Promise.resolve();
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private pending = 0;
 
   start(stream: MediaStream, sink: AudioSink): void {
     this.stop();
@@ -92,8 +96,14 @@ export class AudioSenderService implements OnDestroy {
         return;
       }
       const data = e.data;
+      if (this.pending >= MAX_PENDING) {
+        this.scheduleRestart();
+        return;
+      }
+      this.pending++;
       // One at a time and in order: the server reads them as one file.
       this.chain = this.chain.then(async () => {
+        this.pending--;
         if (this.recorder !== recorder) {
           return; // this stream was replaced
         }
@@ -135,6 +145,7 @@ export class AudioSenderService implements OnDestroy {
     }
     const recorder = this.recorder;
     this.recorder = null;
+    this.pending = 0; // what the old stream still has queued is skipped
     if (recorder && recorder.state !== 'inactive') {
       recorder.stop();
     }
