@@ -46,6 +46,7 @@ def test_service_endpoints(live: LiveServer) -> None:
             "database": "ok",
             "redis": "off",
             "analysis": "live analysis is off",
+            "audio": "audio analysis is off",
             "node": live.ctx.node_id,
         }
         config = http.get("/client-config").json()

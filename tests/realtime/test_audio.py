@@ -38,6 +38,7 @@ def audio_server(start_server: Callable[..., LiveServer]) -> LiveServer:
     # turn-taking recording has no 20 s turn of one person.
     live = start_server(audio_analysis=True, audio_enroll_seconds=7.2)
     assert live.ctx.audio.ready, live.ctx.audio.error
+    assert httpx.get(f"{live.url}/healthz").json()["audio"] == "ok"
     return live
 
 

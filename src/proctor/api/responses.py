@@ -110,6 +110,7 @@ class HealthOut(BaseModel):
     database: Literal["ok", "down"]
     redis: Literal["ok", "down", "off"]
     analysis: str
+    audio: str  # live audio analysis: "ok", or why it is off
     node: str
 
 

@@ -30,6 +30,7 @@ async def healthz(ctx: Ctx) -> JSONResponse:
         "database": database,
         "redis": redis,
         "analysis": "ok" if ctx.pool.ready else (ctx.pool.error or "starting"),
+        "audio": "ok" if ctx.audio.ready else (ctx.audio.error or "starting"),
         "node": ctx.node_id,
     }
     return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
