@@ -144,6 +144,21 @@ describe('CandidateSession', () => {
     expect(audioRecorders[0].state).toBe('inactive');
   });
 
+  it('stops sending audio when the server does not analyse it', async () => {
+    begin();
+    await tick();
+    const ack = fake.emitWithAck.bind(fake);
+    fake.emitWithAck = async (event: string, payload: unknown) =>
+      event === 'audio'
+        ? (fake.emitted.push({ event, payload }), { ok: true, accepted: false })
+        : ack(event, payload);
+    audioRecorders[0].emit('header');
+    await tick();
+    await tick();
+    expect(audioRecorders[0].state).toBe('inactive');
+    expect(TestBed.inject(AudioSenderService).state()).toBe('idle');
+  });
+
   it('asks the candidate to look at the screen while the server calibrates', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {

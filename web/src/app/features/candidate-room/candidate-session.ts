@@ -252,6 +252,9 @@ export class CandidateSession implements OnDestroy {
         { session_id: start.sessionId, data, seq, ts },
         5000,
       );
+      if (ack.ok && ack['accepted'] === false) {
+        this.audio.stop(); // the server does not analyse audio: send none
+      }
       return ack.ok;
     } catch {
       return false;
