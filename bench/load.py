@@ -159,7 +159,15 @@ def one_run(
     urls: list[str], pids: list[int], n: int, args: argparse.Namespace, seconds: float = 0
 ) -> Report:
     frames = load_frames(args.frames)
-    test = LoadTest(urls, n, args.fps, seconds or args.seconds, frames, server_pids=pids)
+    test = LoadTest(
+        urls,
+        n,
+        args.fps,
+        seconds or args.seconds,
+        frames,
+        server_pids=pids,
+        enrol=getattr(args, "identity", False),
+    )
     report = asyncio.run(run(test))
     ok = passes(report, args.p95_ms, getattr(args, "min_object_rate", 0.0))
     verdict = "pass" if ok else "FAIL"
@@ -290,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-yolox", action="store_true", help="no YOLOX-Nano row")
     parser.add_argument("--write", type=Path, help="write the results into this Markdown file")
     parser.add_argument("--no-audio", action="store_true", help="no live audio figure")
+    parser.add_argument(
+        "--identity", action="store_true", help="candidates enrol first: live identity checks run"
+    )
     args = parser.parse_args(argv)
     if args.no_yolox:
         args.yolox = None

@@ -36,6 +36,9 @@ class LoadTest:
     duration: float
     frames: FrameSet
     event_every: float = 10.0  # a browser event from each candidate this often (0: never)
+    # Each candidate enrols with a one-face frame first, so the live identity checks run (the
+    # frames cycle through several people: most checks then go to dlib, the costly case)
+    enrol: bool = False
     server_pids: list[int] = field(default_factory=list)
 
 
@@ -72,6 +75,11 @@ async def _open(http: httpx.AsyncClient, test: LoadTest) -> list[_Session]:
         r.raise_for_status()
         s = r.json()
         sid = s["session_id"]
+        if test.enrol:
+            photo = test.frames.face[i % len(test.frames.face)]
+            auth = {"Authorization": f"Bearer {s['candidate_token']}", "Content-Type": "image/jpeg"}
+            url = f"{test.urls[i % n]}/sessions/{sid}/enrolment"
+            (await http.post(url, content=photo, headers=auth)).raise_for_status()
         return _Session(
             sid,
             s["interviewer_token"],
