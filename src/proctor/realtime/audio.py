@@ -12,16 +12,21 @@ from proctor.audio.live import Mode, session_mode
 from proctor.db import repo
 from proctor.realtime.payloads import AudioIn, error, parse
 
+MAX_MODES = 10_000
+
 if TYPE_CHECKING:
     from proctor.realtime.context import AppContext
     from proctor.realtime.server import Guard, On
 
 
 def register(on: On, ctx: AppContext, guard: Guard) -> None:
-    modes: dict[str, Mode] = {}  # per session, read once: a session's mode never changes
+    # Per session, read once (a session's mode never changes); the oldest are forgotten
+    modes: dict[str, Mode] = {}
 
     async def mode_of(session_id: str) -> Mode:
         if session_id not in modes:
+            if len(modes) >= MAX_MODES:
+                del modes[next(iter(modes))]
 
             def load() -> Mode:
                 with ctx.sessions() as db:
