@@ -4,8 +4,9 @@ The speaker turns of ``speakers_diarizationExample.wav`` (``labels.TURNS``: four
 same-person and other-person cases. For each person, the voice is learned from all their turns
 but one (the first half of the turn when they have only one) and the held-out turn's 2.4 s
 chunks are the same person; every chunk of the three others is another person. Chunks are
-embedded exactly as the live path does (``LiveAudio._embed``), on the audio as read and after
-a round trip through the page's Opus at 24 kbit/s. Usage:
+embedded exactly as the live path does (``LiveAudio._embed``: learned from all of a chunk's
+windows, judged from ``judge_windows``), on the audio as read and after a round trip
+through the page's Opus at 24 kbit/s. Usage:
 
     python -m proctor.audio.live_eval ../shared/evalset
 """
@@ -36,27 +37,35 @@ def distances(encoder: SpeakerEncoder, samples: np.ndarray) -> tuple[np.ndarray,
     """(same-person, other-person) cosine distances of chunks to a learned voice."""
     live = LiveAudio("interview", None, encoder)  # type: ignore[arg-type]  # no VAD needed
 
-    def chunks(a: float, b: float) -> list[np.ndarray]:
+    def chunks(a: float, b: float, which: tuple[int, ...] | None) -> list[np.ndarray]:
         x = samples[int((a + EDGE) * SAMPLE_RATE) : int((b - EDGE) * SAMPLE_RATE)]
         starts = range(0, len(x) - CHUNK_SAMPLES + 1, CHUNK_SAMPLES)
-        return [live._embed(x[i : i + CHUNK_SAMPLES]) for i in starts]
+        return [live._embed(x[i : i + CHUNK_SAMPLES], which) for i in starts]
 
-    emb = {p: [chunks(a, b) for a, b in turns] for p, turns in TURNS.items()}
+    # Learned from whole chunks, judged from the windows the live path judges with.
+    emb = {p: [chunks(a, b, None) for a, b in turns] for p, turns in TURNS.items()}
+    judged = {
+        p: [chunks(a, b, live.params.judge_windows) for a, b in turns] for p, turns in TURNS.items()
+    }
     same: list[float] = []
     other: list[float] = []
     for person, turns in emb.items():
         for held in range(len(turns)):
             if len(turns) == 1:
                 half = len(turns[0]) // 2
-                learn, test = turns[0][:half], turns[0][half:]
+                learn, test = turns[0][:half], judged[person][0][half:]
             else:
                 learn = [c for k, t in enumerate(turns) if k != held for c in t]
-                test = turns[held]
+                test = judged[person][held]
             voice = np.mean(learn, axis=0)
             voice /= np.linalg.norm(voice)
             same += [1 - float(c @ voice) for c in test]
             other += [
-                1 - float(c @ voice) for q, t in emb.items() if q != person for ts in t for c in ts
+                1 - float(c @ voice)
+                for q, t in judged.items()
+                if q != person
+                for ts in t
+                for c in ts
             ]
     return np.array(same), np.array(other)
 
