@@ -23,7 +23,7 @@ import uvicorn
 
 from proctor.app import create_app
 from proctor.config import Settings
-from proctor.realtime.context import AppContext
+from proctor.context import AppContext
 from tests.conftest import require
 
 PG_CANDIDATES = (

@@ -22,8 +22,8 @@ from proctor.api.headers import SecurityHeaders
 from proctor.api.limits import BoundedRoute
 from proctor.api.methods import AllowedMethods
 from proctor.config import Settings, get_settings
+from proctor.context import AppContext
 from proctor.realtime import server
-from proctor.realtime.context import AppContext
 from proctor.retention import RetentionTask
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from hypothesis import strategies as st
 
-from proctor.api.schemas import EventType
+from proctor.shapes.schemas import EventType
 from tests.server_fixtures import now_ms
 
 KNOWN_EVENTS = ("join", "frame", "event", "chat", "snapshot", "signal", "calibrate", "audio")

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from proctor.api.views import event_json, iso
 from proctor.db.models import EventRow
+from proctor.shapes.views import event_json, iso
 
 OBJECT_WORDS: dict[str, str] = {
     "cell_phone": "phone",

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from proctor.alerts import deliver, outbox
 from proctor.alerts.config import scheme_of
 from proctor.alerts.outbox import Job
-from proctor.api.schemas import EVENT_TYPES
 from proctor.config import Settings
 from proctor.observability.metrics import Metrics
+from proctor.shapes.schemas import EVENT_TYPES
 
 log = logging.getLogger(__name__)
 SEND_THREADS = 4

@@ -11,7 +11,7 @@ from proctor.alerts.outbox import session_alerts
 from proctor.api.deps import Db, Interviewer
 from proctor.api.errors import AUTH, errors
 from proctor.api.limits import BoundedRoute
-from proctor.api.views import iso
+from proctor.shapes.views import iso
 
 router = APIRouter(tags=["alerts"], route_class=BoundedRoute)
 

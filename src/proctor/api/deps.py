@@ -10,9 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from proctor.config import Settings
+from proctor.context import AppContext
 from proctor.db import repo
 from proctor.db.repo import Principal
-from proctor.realtime.context import AppContext
 
 _bearer = HTTPBearer(auto_error=False, description="The interviewer's or candidate's token")
 

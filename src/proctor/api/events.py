@@ -14,10 +14,10 @@ from proctor.api.deps import AnyToken, Ctx, Db, Interviewer, check_access
 from proctor.api.errors import AUTH, errors
 from proctor.api.limits import LOG_BODY_BYTES, BoundedRoute
 from proctor.api.responses import EventOut
-from proctor.api.schemas import BROWSER_TYPES, EventType, LogIn, Timestamp
-from proctor.api.views import event_json, evidence_type
 from proctor.db import repo
-from proctor.realtime.messages import client_time, event_source
+from proctor.shapes.events import client_time, event_source
+from proctor.shapes.schemas import BROWSER_TYPES, EventType, LogIn, Timestamp
+from proctor.shapes.views import event_json, evidence_type
 
 router = APIRouter(tags=["events"], route_class=BoundedRoute)
 MAX_DB_INT = 2**31 - 1  # event ids are 32-bit integers in PostgreSQL

@@ -17,7 +17,6 @@ from pydantic import BaseModel
 from proctor.api.deps import Ctx, Db, Interviewer, Member
 from proctor.api.errors import AUTH, errors
 from proctor.api.limits import BoundedRoute
-from proctor.api.views import iso
 from proctor.db import identity as store
 from proctor.db import repo
 from proctor.identity.monitor import BASELINES, THRESHOLD, status_message
@@ -26,6 +25,7 @@ from proctor.identity.worker import MODEL, EnrolResult
 from proctor.identity.worker import enrol as judge
 from proctor.realtime.gate import Kind
 from proctor.realtime.pool import FrameRefused
+from proctor.shapes.views import iso
 from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.frames import FrameError
 

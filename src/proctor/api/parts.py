@@ -17,10 +17,10 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from proctor.api.views import iso
+from proctor.context import AppContext
 from proctor.db import recordings
 from proctor.db.models import RecordingRow, utcnow
-from proctor.realtime.context import AppContext
+from proctor.shapes.views import iso
 from proctor.storage import sniff_video_type
 
 log = logging.getLogger(__name__)

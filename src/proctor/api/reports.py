@@ -10,12 +10,11 @@ from proctor.alerts.outbox import session_alerts
 from proctor.api.deps import Ctx, Db, Interviewer
 from proctor.api.errors import AUTH, errors
 from proctor.api.limits import BoundedRoute
-from proctor.api.views import evidence_type, session_weights
+from proctor.context import AppContext
 from proctor.db import identity as identity_store
 from proctor.db import repo
 from proctor.db.models import EventRow, utcnow
 from proctor.identity.monitor import THRESHOLD
-from proctor.realtime.context import AppContext
 from proctor.reports.model import (
     ReportAlert,
     ReportChat,
@@ -25,6 +24,7 @@ from proctor.reports.model import (
     ReportIdentityCheck,
 )
 from proctor.scoring import compute_score
+from proctor.shapes.views import evidence_type, session_weights
 
 router = APIRouter(tags=["reports"], route_class=BoundedRoute)
 

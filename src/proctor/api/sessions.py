@@ -13,8 +13,8 @@ from proctor.api.deps import Ctx, Db, Interviewer, Member, OptionalToken, check_
 from proctor.api.errors import AUTH, errors
 from proctor.api.limits import START_BODY_BYTES, BoundedRoute
 from proctor.api.responses import CalibrateOut, SessionOut, StartSessionOut
-from proctor.api.schemas import StartSessionIn
 from proctor.db import repo
+from proctor.shapes.schemas import StartSessionIn
 
 router = APIRouter(tags=["sessions"], route_class=BoundedRoute)
 

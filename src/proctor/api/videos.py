@@ -23,7 +23,10 @@ from proctor.api.deps import AnyToken, Ctx, Interviewer, Member, check_access
 from proctor.api.errors import AUTH, errors
 from proctor.api.limits import BoundedRoute
 from proctor.api.responses import ChunkOut, CompleteOut, PartOut, VideoOut
-from proctor.api.schemas import (
+from proctor.api.upload import Interrupted, receive_body, receive_file
+from proctor.db import recordings
+from proctor.db.models import RecordingRow, utcnow
+from proctor.shapes.schemas import (
     MAX_DURATION_S,
     NO_NUL_PATTERN,
     PART_PATTERN,
@@ -31,9 +34,6 @@ from proctor.api.schemas import (
     Duration,
     Timestamp,
 )
-from proctor.api.upload import Interrupted, receive_body, receive_file
-from proctor.db import recordings
-from proctor.db.models import RecordingRow, utcnow
 from proctor.storage import LEGACY_PART, sniff_video_type
 
 log = logging.getLogger(__name__)

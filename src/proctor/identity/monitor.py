@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from proctor.api.views import iso
 from proctor.db import identity as store
 from proctor.identity.evidence import side_by_side
 from proctor.identity.verify import DEFAULT_MODEL, THRESHOLDS
 from proctor.identity.window import CheckWindow
 from proctor.realtime.gate import Kind
+from proctor.shapes.views import iso
 
 if TYPE_CHECKING:
     from proctor.realtime.live import LiveAnalysis

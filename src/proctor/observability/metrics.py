@@ -29,7 +29,7 @@ from proctor import __version__
 from proctor.realtime.gate import Kind
 
 if TYPE_CHECKING:
-    from proctor.realtime.context import AppContext
+    from proctor.context import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from proctor.realtime.payloads import AudioIn, error, parse
 MAX_MODES = 10_000
 
 if TYPE_CHECKING:
-    from proctor.realtime.context import AppContext
+    from proctor.context import AppContext
     from proctor.realtime.server import Guard, On
 
 

@@ -7,15 +7,15 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from proctor.api.views import iso
 from proctor.db.models import utcnow
 from proctor.realtime.payloads import FrameIn, SessionOnlyIn, SignalIn, SnapshotIn, error, parse
 from proctor.realtime.slots import PendingFrame
+from proctor.shapes.views import iso
 from proctor.storage import is_jpeg
 from proctor.vision.frames import FrameError, check_header
 
 if TYPE_CHECKING:
-    from proctor.realtime.context import AppContext
+    from proctor.context import AppContext
     from proctor.realtime.server import Guard, On
 
 MAX_SIGNAL_BYTES = 64 * 1024

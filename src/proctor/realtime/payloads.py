@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from proctor.api.schemas import ClientId, Detail, EventType, Name, NoNul, SessionId
+from proctor.shapes.schemas import ClientId, Detail, EventType, Name, NoNul, SessionId
 
 M = TypeVar("M", bound="SocketIn")
 

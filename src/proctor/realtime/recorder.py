@@ -15,12 +15,12 @@ import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from proctor.alerts import outbox
-from proctor.api.views import event_json, score_json
 from proctor.config import Settings
 from proctor.db import repo
 from proctor.db.models import EventRow
 from proctor.observability.metrics import Metrics
 from proctor.realtime.hub import Hub
+from proctor.shapes.views import event_json, score_json
 from proctor.storage import Storage, make_thumbnail
 
 log = logging.getLogger(__name__)

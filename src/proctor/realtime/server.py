@@ -18,7 +18,7 @@ from proctor.realtime.protocol import GuardedServer
 from proctor.realtime.redis_manager import ResilientRedisManager
 
 if TYPE_CHECKING:
-    from proctor.realtime.context import AppContext
+    from proctor.context import AppContext
 
 log = logging.getLogger(__name__)
 Ack = dict[str, Any]

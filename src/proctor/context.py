@@ -17,7 +17,6 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from proctor.alerts.worker import AlertWorker
-from proctor.api.views import iso, session_json
 from proctor.audio.service import AudioService
 from proctor.config import Settings
 from proctor.db import repo
@@ -33,6 +32,7 @@ from proctor.realtime.pool import AnalysisPool
 from proctor.realtime.ratelimit import KeyedLimiter
 from proctor.realtime.recorder import Recorder
 from proctor.realtime.redis_manager import ResilientRedisManager
+from proctor.shapes.views import iso, session_json
 from proctor.storage import Storage
 
 log = logging.getLogger(__name__)
