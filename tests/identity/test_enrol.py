@@ -14,7 +14,7 @@ from proctor.identity.enrol import ENROL_MIN_FACE_PX, assess
 from proctor.identity.evidence import SIDE, side_by_side
 from proctor.identity.faces import FaceFinder
 from proctor.identity.verify import THRESHOLDS
-from proctor.identity.window import CheckWindow
+from proctor.identity.window import UNVERIFIED_SLOWDOWN, CheckWindow
 from tests.conftest import decode_bgr, read_bgr, with_models
 from tests.identity.frames import MAN, MAN_LATER, WOMAN, clip_frame, jpeg
 
@@ -73,6 +73,20 @@ def test_a_sustained_mismatch_starts_once_and_ends() -> None:
     assert window.add(False) is None  # still the same mismatch: one event
     assert [window.add(True) for _ in range(2)] == [None, "end"]
     assert status(window) == "verified" and window.mismatches == 4 and window.checks == 7
+
+
+def test_checks_slow_down_while_a_mismatch_is_sustained() -> None:
+    window = CheckWindow(every_s=10, size=4, needed=3)
+    for result in (False, False, False):
+        window.add(result)
+    assert window.status == "unverified"
+    window.started(100.0)
+    assert not window.due(100.0 + 10 * UNVERIFIED_SLOWDOWN - 0.1)
+    assert window.due(100.0 + 10 * UNVERIFIED_SLOWDOWN)
+    window.add(True)
+    window.add(True)  # the mismatch has ended: back to the usual interval
+    window.started(200.0)
+    assert window.due(210.0)
 
 
 @pytest.mark.models

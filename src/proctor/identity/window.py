@@ -3,7 +3,9 @@
 A check runs at most every ``every_s`` seconds. The last ``size`` results are kept; when
 ``needed`` of them are mismatches the candidate is ``unverified`` and one ``identity_mismatch``
 event starts; it ends once the window holds fewer mismatches again. One bad frame (a turned
-head, motion blur) never raises it alone.
+head, motion blur) never raises it alone. While a mismatch is sustained, checks come
+``UNVERIFIED_SLOWDOWN`` times less often: the event is already raised, and a face that is not
+the enrolled one is the expensive case (the second descriptor decides every such check).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Literal
 # pending: no result yet; uncertain: the last check failed, not (yet) often enough to count
 Status = Literal["pending", "verified", "uncertain", "unverified"]
 Change = Literal["start", "end"] | None
+# How many times longer the interval is while a mismatch is sustained (bench.identity_cost).
+UNVERIFIED_SLOWDOWN = 3
 
 
 @dataclass
@@ -36,8 +40,9 @@ class CheckWindow:
         return self.every_s > 0 and now >= self.next_at
 
     def started(self, now: float) -> None:
-        """A check begins at ``now``: the next is due ``every_s`` later."""
-        self.next_at = now + self.every_s
+        """A check begins at ``now``: the next is due ``every_s`` later (``UNVERIFIED_SLOWDOWN``
+        times that while a mismatch is sustained)."""
+        self.next_at = now + self.every_s * (UNVERIFIED_SLOWDOWN if self.sustained else 1)
 
     def add(self, same_person: bool) -> Change:
         """Record a result; ``start`` when a sustained mismatch begins, ``end`` when it ends."""
