@@ -46,6 +46,10 @@ def main() -> None:
     e.add_argument("checkpoint")
     e.add_argument("--base", default=str(DEFAULT_BASE))
     e.add_argument("--out", required=True)
+    i = sub.add_parser("import", help="a checkpoint from an exported model, to train on from it")
+    i.add_argument("onnx", help="a model `export` wrote, e.g. the shipped one")
+    i.add_argument("--base", default=str(DEFAULT_BASE))
+    i.add_argument("--out", required=True)
     v = sub.add_parser("eval", help="dev recall and false alarms of a checkpoint")
     v.add_argument("checkpoint")
     v.add_argument("--base", default=str(DEFAULT_BASE))
@@ -74,6 +78,14 @@ def main() -> None:
         from training.phone.train import train
 
         train(args)
+    elif args.command == "import":
+        import torch
+
+        from training.phone import model
+
+        net = model.load_exported(Path(args.base), Path(args.onnx))
+        torch.save({"model": net.state_dict(), "epoch": 0}, args.out)
+        print(f"wrote {args.out}")
     else:
         import torch
 

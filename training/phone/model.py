@@ -90,6 +90,25 @@ def load_torch(path: Path) -> torch.nn.Module:
     return module
 
 
+def load_exported(base: Path, exported: Path) -> torch.nn.Module:
+    """The module of ``base`` with the weights of a model ``export`` wrote (its initializers
+    keep the module's parameter names under ``inner.``): to train on from a shipped model."""
+    module = load_torch(base)
+    arrays = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(exported)).graph.initializer}
+    state = module.state_dict()
+    missing = []
+    for name, value in state.items():
+        array = arrays.get(f"inner.{name}")
+        if array is not None and tuple(array.shape) == tuple(value.shape):
+            state[name] = torch.from_numpy(array.copy())
+        elif value.dtype.is_floating_point and value.numel() > 4:
+            missing.append(name)
+    if missing:
+        raise ValueError(f"{exported}: no weights for {', '.join(missing[:5])}")
+    module.load_state_dict(state)
+    return module
+
+
 class WithScores(torch.nn.Module):
     """Puts the sigmoids back so the exported model matches the original's output."""
 
