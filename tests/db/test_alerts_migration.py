@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.db.migrations import engine_at, migrate
+from tests.db.migrations import NOW, add_session, engine_at, migrate
 
-NOW = "2026-01-01 10:00:00"
 ALERT = (
     "INSERT INTO alerts (session_id, event_id, channel, kind, status, attempts,"
     " next_attempt_at, created_at, payload)"
@@ -24,14 +23,7 @@ ALERT = (
 def engine(database_url: str) -> Iterator[Engine]:
     eng = engine_at(database_url, "0003")
     with eng.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO sessions (session_id, name, status, started_at,"
-                " interviewer_token_hash, candidate_token_hash, settings)"
-                " VALUES ('s1', 'Ada', 'active', :now, 'i1', 'c1', '{}')"
-            ),
-            {"now": NOW},
-        )
+        add_session(conn)
         conn.execute(
             text(
                 "INSERT INTO events (session_id, role, name, type, detail, timestamp, source)"

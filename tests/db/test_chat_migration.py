@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.db.migrations import engine_at, migrate
+from tests.db.migrations import NOW, add_session, engine_at, migrate
 
-NOW = "2026-01-01 10:00:00"
 INSERT = (
     "INSERT INTO chat_messages (session_id, role, name, message, timestamp{columns})"
     " VALUES ('s1', 'candidate', 'Ada', :message, :now{values})"
@@ -22,14 +21,7 @@ INSERT = (
 def engine(database_url: str) -> Iterator[Engine]:
     eng = engine_at(database_url, "0002")
     with eng.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO sessions (session_id, name, status, started_at,"
-                " interviewer_token_hash, candidate_token_hash, settings)"
-                " VALUES ('s1', 'Ada', 'active', :now, 'i1', 'c1', '{}')"
-            ),
-            {"now": NOW},
-        )
+        add_session(conn)
         conn.execute(text(INSERT.format(columns="", values="")), {"message": "before", "now": NOW})
     yield eng
     eng.dispose()

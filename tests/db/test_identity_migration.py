@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.db.migrations import engine_at, migrate
+from tests.db.migrations import NOW, add_session, engine_at, migrate
 
-NOW = "2026-01-01 10:00:00"
 PHOTO = (
     "INSERT INTO identity_photos (session_id, kind, path, model, embedding, box, spoof,"
     " created_at) VALUES ('s1', :kind, 'evidence/s1/a.jpg', 'dlib', :embedding, '[1, 2, 3, 4]',"
@@ -29,14 +28,7 @@ CHECK = (
 def engine(database_url: str) -> Iterator[Engine]:
     eng = engine_at(database_url, "0004")
     with eng.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO sessions (session_id, name, status, started_at,"
-                " interviewer_token_hash, candidate_token_hash, settings)"
-                " VALUES ('s1', 'Ada', 'active', :now, 'i1', 'c1', '{}')"
-            ),
-            {"now": NOW},
-        )
+        add_session(conn)
     yield eng
     eng.dispose()
 
