@@ -1,15 +1,5 @@
-import {
-  ChangeDetectionStrategy,
-  Component,
-  DestroyRef,
-  ElementRef,
-  afterNextRender,
-  effect,
-  inject,
-  input,
-  signal,
-} from '@angular/core';
-import { BlobUrlCache } from '../../core/blob-urls';
+import { ChangeDetectionStrategy, Component, input } from '@angular/core';
+import { lazyEvidenceUrl } from '../../shared/lazy-evidence';
 
 /**
  * An event's evidence picture, fetched with the token (an <img src> cannot send it) once it
@@ -47,32 +37,8 @@ export class EvidenceThumb {
   readonly path = input.required<string>();
   readonly token = input.required<string>();
   readonly alt = input('Evidence picture');
-  protected readonly src = signal<string | null>(null);
-  private readonly visible = signal(typeof IntersectionObserver === 'undefined');
-  private readonly cache = inject(BlobUrlCache);
-
-  constructor() {
-    const host = inject<ElementRef<HTMLElement>>(ElementRef).nativeElement;
-    const destroyRef = inject(DestroyRef);
-    afterNextRender(() => {
-      if (this.visible()) {
-        return;
-      }
-      const observer = new IntersectionObserver((entries) => {
-        if (entries.some((e) => e.isIntersecting)) {
-          this.visible.set(true);
-          observer.disconnect();
-        }
-      });
-      observer.observe(host);
-      destroyRef.onDestroy(() => observer.disconnect());
-    });
-    effect(() => {
-      const path = this.path();
-      const token = this.token();
-      if (this.visible()) {
-        void this.cache.load(path, token).then((url) => this.src.set(url));
-      }
-    });
-  }
+  protected readonly src = lazyEvidenceUrl(
+    () => this.path(),
+    () => this.token(),
+  );
 }
