@@ -14,11 +14,16 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from pathlib import Path
 
 from proctor.vision.detectors.base import ModelMissingError
-from proctor.vision.models import INSTALL_HINT, ModelStatus, sha256_of
+from proctor.vision.models import (
+    INSTALL_HINT,
+    ModelStatus,
+    file_status,
+    installed_package_dir,
+    sha256_of,
+)
 
 ENCODER_PACKAGE = "resemblyzer"
 ENCODER_PACKAGE_PIN = "resemblyzer==0.1.4"
@@ -33,17 +38,9 @@ VAD_FILE = "data/silero_vad_16k_sequence.onnx"
 VAD_SHA256 = "9ccdacc4719d8aa7e45a77536bfabec45a03ba1f2fad5e241ab4060b24238a85"
 
 
-def _package_dir(package: str) -> Path | None:
-    """Where an installed package lives, found without importing it (these import torch)."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 def vad_path(*, verify: bool = True) -> Path:
     """Silero VAD's sequence ONNX model inside the installed ``silero-vad`` package."""
-    root = _package_dir(VAD_PACKAGE)
+    root = installed_package_dir(VAD_PACKAGE)
     if root is None:
         raise ModelMissingError(
             f"Silero VAD's package {VAD_PACKAGE_PIN} is not installed; "
@@ -57,7 +54,7 @@ def vad_path(*, verify: bool = True) -> Path:
 
 def checkpoint_path() -> Path:
     """Resemblyzer's ``pretrained.pt``, verified, from the installed package (not imported)."""
-    root = _package_dir(ENCODER_PACKAGE)
+    root = installed_package_dir(ENCODER_PACKAGE)
     if root is None:
         raise ModelMissingError(
             f"the speaker encoder's package {ENCODER_PACKAGE_PIN} is not installed; "
@@ -100,20 +97,16 @@ def install_audio_models(models_dir: Path, *, force: bool = False) -> list[str]:
     return [f"speaker_encoder: converted to {target}"]
 
 
-def _status(name: str, path: Path | None, sha256: str, purpose: str) -> ModelStatus:
-    if path is None or not path.is_file():
-        return ModelStatus(name, "audio", path, None, "missing", purpose)
-    state = "ok" if sha256_of(path) == sha256 else "bad"
-    return ModelStatus(name, "audio", path, path.stat().st_size, state, purpose)
-
-
 def audio_model_statuses(models_dir: Path) -> list[ModelStatus]:
     """The speaker encoder's and Silero VAD's rows for ``proctor models list``."""
-    root = _package_dir(VAD_PACKAGE)
+    root = installed_package_dir(VAD_PACKAGE)
     return [
-        _status("speaker_encoder", models_dir / ENCODER_FILE, ENCODER_SHA256, ENCODER_PURPOSE),
-        _status(
+        file_status(
+            "speaker_encoder", "audio", models_dir / ENCODER_FILE, ENCODER_SHA256, ENCODER_PURPOSE
+        ),
+        file_status(
             "silero_vad",
+            "audio",
             root / VAD_FILE if root is not None else None,
             VAD_SHA256,
             f"Silero VAD v6 from PyPI {VAD_PACKAGE_PIN} (MIT), sequence ONNX export: speech",

@@ -7,36 +7,32 @@ they are read from its directory without importing it (its ``__init__`` needs
 
 from __future__ import annotations
 
-import importlib.util
-from dataclasses import dataclass
 from pathlib import Path
 
 from proctor.vision.detectors.base import ModelMissingError
-from proctor.vision.models import ModelStatus, sha256_of
+from proctor.vision.models import (
+    ModelFile,
+    ModelStatus,
+    file_status,
+    installed_package_dir,
+    sha256_of,
+)
 
 IDENTITY_PACKAGE = "face_recognition_models"
 IDENTITY_PACKAGE_PIN = "face-recognition-models==0.3.0"
 INSTALL_HINT = "run `make install` (the package is a project dependency)"
 
 
-@dataclass(frozen=True)
-class IdentityModel:
-    name: str
-    filename: str
-    sha256: str
-    purpose: str
-
-
-IDENTITY_MODELS: dict[str, IdentityModel] = {
+IDENTITY_MODELS: dict[str, ModelFile] = {
     m.name: m
     for m in (
-        IdentityModel(
+        ModelFile(
             "dlib_resnet",
             "dlib_face_recognition_resnet_model_v1.dat",
             "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
             "dlib ResNet face descriptor (128-D): is this the enrolled person",
         ),
-        IdentityModel(
+        ModelFile(
             "dlib_shape5",
             "shape_predictor_5_face_landmarks.dat",
             "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
@@ -48,13 +44,13 @@ IDENTITY_MODELS: dict[str, IdentityModel] = {
 
 def identity_package_dir() -> Path:
     """The model directory of the installed ``face-recognition-models`` package."""
-    spec = importlib.util.find_spec(IDENTITY_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    root = installed_package_dir(IDENTITY_PACKAGE)
+    if root is None:
         raise ModelMissingError(
             f"identity models are not installed: the package {IDENTITY_PACKAGE_PIN} is "
             f"missing; {INSTALL_HINT}"
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "models"
+    return root / "models"
 
 
 def identity_model_path(name: str) -> Path:
@@ -76,13 +72,13 @@ def identity_statuses() -> list[ModelStatus]:
         directory: Path | None = identity_package_dir()
     except ModelMissingError:
         directory = None
-    rows = []
-    for model in IDENTITY_MODELS.values():
-        path = directory / model.filename if directory is not None else None
-        if path is None or not path.is_file():
-            rows.append(ModelStatus(model.name, "face", path, None, "missing", model.purpose))
-            continue
-        state = "ok" if sha256_of(path) == model.sha256 else "bad"
-        size = path.stat().st_size
-        rows.append(ModelStatus(model.name, "face", path, size, state, model.purpose))
-    return rows
+    return [
+        file_status(
+            m.name,
+            "face",
+            directory / m.filename if directory is not None else None,
+            m.sha256,
+            m.purpose,
+        )
+        for m in IDENTITY_MODELS.values()
+    ]

