@@ -45,19 +45,24 @@ def build_faceres(package_dir: Path) -> bytes:
     return bytes(model.SerializeToString())
 
 
-def face_input(image_bgr: np.ndarray, face: Face) -> np.ndarray:
-    """The network's input (1, 224, 224, 3) float32 for one face."""
+def aligned_crop(image_bgr: np.ndarray, face: Face, size: int) -> np.ndarray:
+    """Human's face crop: a ``size`` x ``size`` square of ``ENLARGE`` times the face, turned so
+    the eyes are level; RGB float32 in 0..255."""
     x1, y1, x2, y2 = face.box
     centre = ((x1 + x2) / 2, (y1 + y2) / 2)
     angle = 0.0
     if face.eyes is not None:
         (lx, ly), (rx, ry) = face.eyes
         angle = math.degrees(math.atan2(ry - ly, rx - lx))
-    side = ENLARGE * face.size
-    matrix = cv2.getRotationMatrix2D(centre, angle, INPUT / side)
-    matrix[:, 2] += np.array([INPUT / 2 - centre[0], INPUT / 2 - centre[1]])
-    crop = cv2.warpAffine(image_bgr, matrix, (INPUT, INPUT), flags=cv2.INTER_LINEAR)
-    return crop[None, :, :, ::-1].astype(np.float32)
+    matrix = cv2.getRotationMatrix2D(centre, angle, size / (ENLARGE * face.size))
+    matrix[:, 2] += np.array([size / 2 - centre[0], size / 2 - centre[1]])
+    crop = cv2.warpAffine(image_bgr, matrix, (size, size), flags=cv2.INTER_LINEAR)
+    return crop[:, :, ::-1].astype(np.float32)
+
+
+def face_input(image_bgr: np.ndarray, face: Face) -> np.ndarray:
+    """The network's input (1, 224, 224, 3) float32 for one face."""
+    return aligned_crop(image_bgr, face, INPUT)[None]
 
 
 class FaceresEmbedder:

@@ -14,7 +14,6 @@ to the interviewer as advice only and never refuse an enrolment.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from proctor.identity.faceres import ENLARGE
+from proctor.identity.faceres import aligned_crop
 from proctor.identity.faces import Face
 from proctor.vision.detectors.base import ModelMissingError
 from proctor.vision.models import INSTALL_HINT, human_package_dir, sha256_of
@@ -70,16 +69,7 @@ SPECS: tuple[SpoofSpec, ...] = (
 
 def face_crop(image_bgr: np.ndarray, face: Face) -> np.ndarray:
     """Human's face crop: CROP x CROP, RGB float32 in 0..1."""
-    x1, y1, x2, y2 = face.box
-    centre = ((x1 + x2) / 2, (y1 + y2) / 2)
-    angle = 0.0
-    if face.eyes is not None:
-        (lx, ly), (rx, ry) = face.eyes
-        angle = math.degrees(math.atan2(ry - ly, rx - lx))
-    matrix = cv2.getRotationMatrix2D(centre, angle, CROP / (ENLARGE * face.size))
-    matrix[:, 2] += np.array([CROP / 2 - centre[0], CROP / 2 - centre[1]])
-    crop = cv2.warpAffine(image_bgr, matrix, (CROP, CROP), flags=cv2.INTER_LINEAR)
-    return crop[:, :, ::-1].astype(np.float32) / 255.0
+    return aligned_crop(image_bgr, face, CROP) / 255.0
 
 
 class _Head:
