@@ -14,17 +14,15 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from bench.server_latency import EVALSET, live_latency, pct, start_server
+from bench.server_latency import EVALSET, bench_server, live_latency, pct
 
 from bench import markdown
-from proctor.config import Settings
 
 SLOW_S = 5.0
 
@@ -45,29 +43,18 @@ class _Slow(BaseHTTPRequestHandler):
 
 
 def run(seconds: float, workers: int, alert_url: str | None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        values: dict[str, Any] = {
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            "data_dir": Path(tmp),
-            "analysis_workers": workers,
-            "calibration_seconds": 0,
-            "redis_url": None,
+    alerts: dict[str, Any] = {}
+    if alert_url:
+        alerts = {
+            "alert_urls": [alert_url],
+            "alert_events": "no_face_detected,multiple_faces_detected",
+            "alert_max_per_minute": 1000,
+            "alert_timeout_seconds": 30,
         }
-        if alert_url:
-            values |= {
-                "alert_urls": [alert_url],
-                "alert_events": "no_face_detected,multiple_faces_detected",
-                "alert_max_per_minute": 1000,
-                "alert_timeout_seconds": 30,
-            }
-        server, thread, url, ctx = start_server(Settings(**values))
-        try:
-            if not ctx.pool.ready:
-                raise SystemExit(f"live analysis unavailable: {ctx.pool.error}")
-            return asyncio.run(live_latency(url, seconds))
-        finally:
-            server.should_exit = True
-            thread.join(60)
+    with bench_server(workers, **alerts) as (url, ctx, _):
+        if not ctx.pool.ready:
+            raise SystemExit(f"live analysis unavailable: {ctx.pool.error}")
+        return asyncio.run(live_latency(url, seconds))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 import numpy as np
 import socketio
-from bench.server_latency import CYCLE, EVALSET, start_server
+from bench.server_latency import CYCLE, EVALSET, bench_server
 from socketio import packet
 
 from bench import markdown
@@ -35,7 +34,6 @@ from proctor.audio.clips import webm_chunks
 from proctor.audio.decode import SAMPLE_RATE, decode
 from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
 from proctor.audio.vad import Vad, speech_segments
-from proctor.config import Settings
 
 ENROLL_S = 7.2  # the turn-taking recording has no 20 s turn of one person
 
@@ -217,24 +215,11 @@ def main(argv: list[str] | None = None) -> int:
     if not (EVALSET / "audio").is_dir():
         print(f"evaluation set not found at {EVALSET}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        values: dict[str, Any] = {
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            "data_dir": Path(tmp),
-            "analysis_workers": args.workers,
-            "calibration_seconds": 0,
-            "audio_enroll_seconds": ENROLL_S,
-            "redis_url": None,
-        }
-        server, thread, url, ctx = start_server(Settings(**values))
-        try:
-            if not ctx.audio.ready:
-                print(f"audio analysis unavailable: {ctx.audio.error}", file=sys.stderr)
-                return 1
-            results = asyncio.run(run(ctx, url, args.repeats, args.frame_seconds))
-        finally:
-            server.should_exit = True
-            thread.join(60)
+    with bench_server(args.workers, audio_enroll_seconds=ENROLL_S) as (url, ctx, _):
+        if not ctx.audio.ready:
+            print(f"audio analysis unavailable: {ctx.audio.error}", file=sys.stderr)
+            return 1
+        results = asyncio.run(run(ctx, url, args.repeats, args.frame_seconds))
     body = table(results, args.repeats, args.workers, args.frame_seconds)
     print(body)
     if args.write:

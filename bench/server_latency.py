@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
 import statistics
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,28 @@ EVALSET = Path(
 CYCLE = ["single_woman_plain_bg.jpg"] * 3 + ["noface_livingroom.jpg"] * 3
 CYCLE += ["single_woman_plain_bg.jpg"] * 3 + ["multi2_couple_indoor.jpg"] * 3
 FACE_EVENTS = {"no_face_detected", "multiple_faces_detected"}
+
+
+@contextlib.contextmanager
+def bench_server(workers: int, **settings: Any) -> Iterator[tuple[str, Any, Settings]]:
+    """A real server on loopback with a fresh SQLite database in a temporary directory, no
+    Redis and no calibration: ``(url, app context, settings)``; stopped on leaving."""
+    with tempfile.TemporaryDirectory() as tmp:
+        values: dict[str, Any] = {
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "data_dir": Path(tmp),
+            "analysis_workers": workers,
+            "calibration_seconds": 0,
+            "redis_url": None,
+            **settings,
+        }
+        config = Settings(**values)
+        server, thread, url, ctx = start_server(config)
+        try:
+            yield url, ctx, config
+        finally:
+            server.should_exit = True
+            thread.join(60)
 
 
 def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str, Any]:
@@ -166,31 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     if not (EVALSET / "images").is_dir():
         print(f"evaluation set not found at {EVALSET}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        values: dict[str, Any] = {
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            "data_dir": Path(tmp),
-            "analysis_workers": args.workers,
-            "calibration_seconds": 0,
-            "redis_url": None,
-        }
-        settings = Settings(**values)
-        server, thread, url, ctx = start_server(settings)
-        try:
-            if not ctx.pool.ready:
-                print(f"live analysis unavailable: {ctx.pool.error}", file=sys.stderr)
-                return 1
-            bare = bare_analysis_ms(settings)
-            live = asyncio.run(live_latency(url, args.seconds))
-            report = report_time(ctx, url)
-            stats = ctx.live.stats
-            analysis_ms = 1000 * stats.analysis_seconds / max(1, stats.frames_analyzed)
-            face = [(a, t) for kind, a, t in stats.event_latency if kind in FACE_EVENTS]
-            rest = [t - a for a, t in face]
-            load = os.getloadavg()
-        finally:
-            server.should_exit = True
-            thread.join(60)
+    with bench_server(args.workers) as (url, ctx, settings):
+        if not ctx.pool.ready:
+            print(f"live analysis unavailable: {ctx.pool.error}", file=sys.stderr)
+            return 1
+        bare = bare_analysis_ms(settings)
+        live = asyncio.run(live_latency(url, args.seconds))
+        report = report_time(ctx, url)
+        stats = ctx.live.stats
+        analysis_ms = 1000 * stats.analysis_seconds / max(1, stats.frames_analyzed)
+        face = [(a, t) for kind, a, t in stats.event_latency if kind in FACE_EVENTS]
+        rest = [t - a for a, t in face]
+        load = os.getloadavg()
     if not live["events"]:
         print("no face events were emitted", file=sys.stderr)
         return 1
