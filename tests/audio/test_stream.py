@@ -67,3 +67,20 @@ def test_an_undecodable_opus_packet_is_refused(speech: np.ndarray) -> None:
     element = b"\xa3" + bytes([0x80 | len(block)]) + block
     with pytest.raises(StreamError, match="Opus"):
         stream.feed(element)
+
+
+def test_samples_read_from_the_frame_buffer_are_to_ndarray_s(speech: np.ndarray) -> None:
+    import av
+
+    from proctor.audio.stream import _samples
+
+    demuxer = WebmOpusDemuxer()
+    packets = [p for chunk in webm_chunks(speech) for p in demuxer.feed(chunk)]
+    decoder = av.CodecContext.create("opus", "r")
+    assert isinstance(decoder, av.AudioCodecContext)
+    decoder.extradata = demuxer.codec_private
+    frames = [f for p in packets for f in decoder.decode(av.Packet(p))]
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    assert frames and frames[0].format.name == "fltp"
+    for frame in [*frames, *resampler.resample(frames[0])]:  # float planes, and s16 as well
+        assert np.array_equal(_samples(frame), frame.to_ndarray())
