@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from proctor.audio.decode import SAMPLE_RATE, decode
 from tests.conftest import EVALSET_DIR, require
 from tests.e2e.conftest import FACE_IMAGE
-from tests.e2e.rooms import event_item, open_candidate, open_interviewer
+from tests.e2e.rooms import REMOTE_VIDEO, event_item, open_candidate, open_interviewer
 from tests.e2e.support import CHROMIUM, Server, chromium_args
 
 pytestmark = [pytest.mark.browser, pytest.mark.models, pytest.mark.slow]
@@ -51,6 +52,16 @@ async (selector) => {
   await ctx.close();
   return peak;
 }
+"""
+# What the candidate's page holds of the interviewer's voice, for a failure's message.
+PLAYER_STATE_JS = """
+(selector) => [...document.querySelectorAll(selector)].map((a) => ({
+  paused: a.paused,
+  time: a.currentTime,
+  ready: a.readyState,
+  tracks: (a.srcObject ? a.srcObject.getTracks() : [])
+    .map((t) => `${t.kind}:${t.readyState}:${t.muted}`),
+}))
 """
 MIC_SETTINGS_JS = """
 () => [...document.querySelectorAll('video')]
@@ -137,14 +148,24 @@ def test_the_interviewers_voice_in_the_candidates_page_is_no_audio_event(
         settings = candidate.evaluate(MIC_SETTINGS_JS)
         assert settings and settings[0]["echoCancellation"] is True, settings
         expect(interviewer.get_by_text("in the room")).to_be_visible(timeout=20_000)
+        # The interviewer talks once they see the candidate (the link carries media).
+        interviewer.wait_for_function(
+            "s => { const v = document.querySelector(s); return v && v.videoWidth > 0; }",
+            arg=REMOTE_VIDEO,
+            timeout=45_000,
+        )
         talk(interviewer)
         # The interviewer's voice arrives and plays in the candidate's page.
         player = "app-remote-audio audio"
-        candidate.wait_for_function(
-            f"() => {{ const a = document.querySelector('{player}');"
-            " return a && a.srcObject && !a.paused && a.currentTime > 1; }",
-            timeout=30_000,
-        )
+        try:
+            candidate.wait_for_function(
+                f"() => {{ const a = document.querySelector('{player}');"
+                " return a && a.srcObject && !a.paused && a.currentTime > 1; }",
+                timeout=45_000,
+            )
+        except PlaywrightTimeout as exc:
+            state = candidate.evaluate(PLAYER_STATE_JS, player)
+            raise AssertionError(f"the interviewer's voice does not play: {state}") from exc
         assert (candidate.evaluate(LEVEL_JS, player) or 0) > 0.01
         before = audio_chunks(server)
         time.sleep(15)  # 15 s of the interviewer talking, played in the candidate's page
