@@ -6,9 +6,10 @@ but one (the first half of the turn when they have only one) and the held-out tu
 chunks are the same person; every chunk of the three others is another person. Chunks are
 embedded exactly as the live path does (``LiveAudio._embed``: learned from all of a chunk's
 windows, judged from ``judge_windows``), on the audio as read and after a round trip
-through the page's Opus at 24 kbit/s. Usage:
+through the page's Opus at 24 kbit/s, with the live path's encoder (``int8``; ``--float``: the
+float model the offline analysis runs). Usage:
 
-    python -m proctor.audio.live_eval ../shared/evalset
+    python -m proctor.audio.live_eval [--float] ../shared/evalset
 """
 
 from __future__ import annotations
@@ -95,8 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     from proctor.config import get_settings
 
     args = sys.argv[1:] if argv is None else argv
+    exact = "--float" in args
+    args = [a for a in args if a != "--float"]
     evalset = Path(args[0] if args else "../shared/evalset")
-    encoder = SpeakerEncoder(encoder_path(get_settings().models_dir, verify=True))
+    path = encoder_path(get_settings().models_dir, verify=True)
+    encoder = SpeakerEncoder(path, int8=not exact)
     print(table(encoder, evalset))
     return 0
 

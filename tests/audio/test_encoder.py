@@ -1,0 +1,41 @@
+"""The live path's int8 speaker encoder against the float one, on the dev speaker turns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from proctor.audio.analyze import AudioAnalyzer
+from proctor.audio.decode import SAMPLE_RATE, decode
+from proctor.audio.encoder import WINDOW_SAMPLES, SpeakerEncoder
+from proctor.audio.labels import TURNS_CLIP
+from proctor.audio.live import LiveAudioParams
+from proctor.audio.live_eval import distances, opus_round_trip
+
+
+def test_int8_embeddings_stay_close_to_the_float_ones(
+    evalset: Path, analyzer: AudioAnalyzer, live_encoder: SpeakerEncoder
+) -> None:
+    samples = decode(evalset / "audio" / TURNS_CLIP)
+    step = WINDOW_SAMPLES // 2
+    windows = [samples[k : k + WINDOW_SAMPLES] for k in range(0, len(samples), step)]
+    assert len(windows) > 50
+    exact, int8 = analyzer.encoder.embed(windows), live_encoder.embed(windows)
+    cosine = np.sum(exact * int8, axis=1)  # both unit vectors
+    assert cosine.min() >= 0.99
+
+
+def test_int8_judges_the_speaker_turns_as_the_float_encoder(
+    evalset: Path, analyzer: AudioAnalyzer, live_encoder: SpeakerEncoder
+) -> None:
+    threshold = LiveAudioParams().other_threshold
+    raw = decode(evalset / "audio" / TURNS_CLIP)
+    for samples in (raw, opus_round_trip(raw)):
+        same, other = distances(analyzer.encoder, samples)
+        same8, other8 = distances(live_encoder, samples)
+        assert len(same8) == len(same) and len(other8) == len(other)
+        assert (same8 > threshold).sum() == (same > threshold).sum() == 0
+        assert (other8 > threshold).sum() == (other > threshold).sum()
+        assert np.abs(same8 - same).max() < 0.02 and np.abs(other8 - other).max() < 0.02
+    assert len(raw) > 20 * SAMPLE_RATE
