@@ -12,8 +12,9 @@ sample) and returns event starts and ends, like the vision rules:
   (three 1.6 s GE2E windows 0.4 s apart, averaged; the stretch raised to -30 dBFS). The first
   ``enroll_s`` of speech are the candidate's voice (the chunks' normed mean); after that a
   chunk farther than ``other_threshold`` (cosine distance) from it is ``other_voice``, dated at
-  the chunk's start; the event ends at a chunk close to the candidate's voice again, or once no
-  speech was heard for ``clear_s``.
+  the chunk's start; the event ends at a chunk close to the candidate's voice again (while it is
+  open, one chunk in ``judge_open_every`` is judged), or once no speech was heard for
+  ``clear_s``.
 
 A short ring buffer keeps the last ``RING_S`` seconds, from which each event's clip is cut.
 """
@@ -66,6 +67,10 @@ class LiveAudioParams:
     # chunk while an other_voice event is open): the encoder is most of the live cost
     # (bench.audio_live), and each skipped chunk adds 2.4 s of speech to the worst-case delay.
     judge_every: int = 1
+    # While an other_voice event is open, one chunk in this many is judged: the event is already
+    # there (no delay to its start), and its end (the candidate's voice again) comes at most
+    # one chunk (2.4 s) later. Another voice talking on is the most expensive case otherwise.
+    judge_open_every: int = 2
     # Windows (of the chunk's PER_CHUNK overlapping 1.6 s ones) embedded to judge a chunk once
     # the voice is learned; learning uses all of them. The middle window alone judges the dev
     # turns as three do (at 0.3: no same-person chunk flagged, 97% of other-person ones caught,
@@ -126,6 +131,7 @@ class LiveAudio:
         self.voice: np.ndarray | None = None  # the candidate's voice, once learned
         self.distances: list[float] = []  # every judged chunk's distance (for tuning)
         self._unjudged = -1  # chunks since the last judged one (judge_every)
+        self._open_unjudged = 0  # the same while an other_voice event is open (judge_open_every)
 
     def time(self, sample: int) -> float:
         assert self.t0 is not None
@@ -232,6 +238,10 @@ class LiveAudio:
             self._unjudged = (self._unjudged + 1) % max(1, self.params.judge_every)
             if self._unjudged:
                 return []
+        elif self._active == OTHER_VOICE:
+            self._open_unjudged = (self._open_unjudged + 1) % max(1, self.params.judge_open_every)
+            if self._open_unjudged:
+                return []
         embedding = self._embed(chunk, None if self.voice is None else self.params.judge_windows)
         if self.voice is None:
             self._enrolled.append(embedding)
@@ -243,6 +253,7 @@ class LiveAudio:
         self.distances.append(distance)
         far = distance > self.params.other_threshold
         if far and self._active is None:
+            self._open_unjudged = 0  # the event's next chunk is one of those skipped
             return [self._start(OTHER_VOICE, chunk_at, round(distance, 3))]
         if not far and self._active == OTHER_VOICE:
             self._active = None
