@@ -4,7 +4,11 @@ machine sharing PostgreSQL, plus Redis). Each step is one ``proctor loadtest`` r
 (proctor.loadtest) against freshly started ``proctor serve`` processes. Usage:
 
     python -m bench.load [--seconds 30] [--max 96] [--nodes 1 2] [--databases sqlite postgres]
-        [--no-yolox] [--no-audio] [--write docs/PERFORMANCE.md]
+        [--no-yolox] [--no-audio] [--identity] [--audio interview|exam]
+        [--write docs/PERFORMANCE.md]
+
+``--audio MODE``: every candidate also streams its microphone (continuous speech of a real
+recording, 1 s WebM/Opus chunks) to the server's audio process, in sessions of that mode.
 
 ``bench.load_compare`` runs two source trees side by side at fixed sizes (before and after).
 """
@@ -30,6 +34,7 @@ import psutil
 from tests.server_fixtures import pg_schema
 
 from bench import audio_live, markdown
+from proctor.loadtest.audio import AudioFeed, default_recording, load_feed
 from proctor.loadtest.frames import default_frames_dir, load_frames
 from proctor.loadtest.report import Report
 from proctor.loadtest.runner import LoadTest, run
@@ -155,6 +160,20 @@ def passes(report: Report, p95_ms: float, min_object_rate: float = 0.0) -> bool:
     return not report.problems and p95 is not None and p95 < p95_ms and rate >= min_object_rate
 
 
+_feeds: dict[tuple[str, float], AudioFeed] = {}
+
+
+def audio_feed(args: argparse.Namespace, seconds: float) -> AudioFeed | None:
+    """The candidates' microphone for ``--audio`` (encoded once per length)."""
+    mode = getattr(args, "audio", None)
+    if not mode:
+        return None
+    key = (mode, seconds)
+    if key not in _feeds:
+        _feeds[key] = load_feed(args.audio_file, mode, seconds)
+    return _feeds[key]
+
+
 def one_run(
     urls: list[str], pids: list[int], n: int, args: argparse.Namespace, seconds: float = 0
 ) -> Report:
@@ -167,6 +186,7 @@ def one_run(
         frames,
         server_pids=pids,
         enrol=getattr(args, "identity", False),
+        audio=audio_feed(args, seconds or args.seconds),
     )
     report = asyncio.run(run(test))
     ok = passes(report, args.p95_ms, getattr(args, "min_object_rate", 0.0))
@@ -301,7 +321,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--identity", action="store_true", help="candidates enrol first: live identity checks run"
     )
+    parser.add_argument(
+        "--audio",
+        choices=("interview", "exam"),
+        help="candidates also stream continuous speech to the live audio analysis",
+    )
+    parser.add_argument("--audio-file", type=Path, default=default_recording())
     args = parser.parse_args(argv)
+    if args.audio and (args.audio_file is None or not args.audio_file.is_file()):
+        print("no recording for --audio: pass --audio-file", file=sys.stderr)
+        return 2
     if args.no_yolox:
         args.yolox = None
     if args.frames is None:
@@ -356,7 +385,7 @@ event < {args.p95_ms:g} ms, every frame accounted for, no event lost, and object
 {args.min_object_rate:g} of the analysed frames. Objects are opportunistic (they run only on a
 worker no face analysis waits for): past that point every frame's faces are still analysed
 while the object rate column (the share of analysed frames objects ran on; asked for: 0.5)
-falls. The load generator runs on the same cores.
+falls. The load generator runs on the same cores.{extra_flags(args)}
 
 {chr(10).join(summary)}
 
@@ -376,6 +405,17 @@ analysis workers (100% = one core); load: the 1-minute load average after the ru
     if args.write:
         write_block(args.write, "bench/load.py", body)
     return 0
+
+
+def extra_flags(args: argparse.Namespace) -> str:
+    """What else the candidates did (the run's flags), as a sentence."""
+    done = ["enrolled first (`--identity`: live identity checks)"] if args.identity else []
+    if args.audio:
+        done.append(
+            f"streamed continuous speech to the live audio analysis in {args.audio} sessions "
+            f"(`--audio {args.audio}`)"
+        )
+    return f" Every candidate also {' and '.join(done)}." if done else ""
 
 
 def summarize(label: str, best: Report, cores: int, client: float) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from proctor.loadtest.audio import AudioCounts, load_feed
 from proctor.loadtest.clients import FrameCounts
 from proctor.loadtest.frames import FRAME_SIZE, load_frames
 from proctor.loadtest.report import Report, percentile
@@ -61,6 +62,34 @@ def test_small_load_on_one_node(
     assert report["usage"]["cpu_percent"] > 0 and report["usage"]["peak_rss_mb"] > 0
 
 
+def test_candidates_who_also_stream_their_microphone(
+    start_node: Callable[..., ServerProcess], tmp_path: Path, evalset: Path
+) -> None:
+    node = start_node("load-audio", f"sqlite:///{tmp_path / 'a.db'}", analysis_workers=1)
+    if node.health().json()["analysis"] != "ok":
+        pytest.skip(f"models not usable: {node.health().json()['analysis']}")
+    code, report = loadtest(
+        "--url", node.url, "--candidates", "2", "--fps", "2", "--duration", "5",
+        "--event-every", "2", "--frames", str(evalset / "images"),
+        "--audio", "exam", "--audio-file", str(evalset / "audio" / "meeting_trn09.wav"),
+    )  # fmt: skip
+    assert code == 0, report["problems"]
+    check_accounting(report, 2, 10)
+    # One chunk a second, each analysed by the server's audio process.
+    audio, s = report["audio"], report["server"]
+    assert audio["sent"] == audio["accepted"] == 2 * 5 == s["audio_chunks"]
+    assert audio["refused"] == audio["unacked"] == s["audio_refused"] == 0
+    assert 2 * 4.5 <= s["audio_seconds"] <= 2 * 5.1
+    # Five seconds of a meeting in an exam: someone talks, and it is an event.
+    assert report["events_stored"] >= 2 + 2
+
+
+def test_the_feed_is_the_recording_repeated_as_one_second_chunks(evalset: Path) -> None:
+    feed = load_feed(evalset / "audio" / "meeting_trn09.wav", "interview", 70)
+    assert feed.mode == "interview" and len(feed.chunks) == 70  # one a second
+    assert feed.chunks[0][:4] == b"\x1a\x45\xdf\xa3"  # an EBML (WebM) header
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_small_load_across_two_nodes(
@@ -105,4 +134,8 @@ def test_the_accounting_finds_what_is_missing() -> None:
     assert len(report(frames=FrameCounts(sent=4, accepted=3)).problems) == 1
     assert len(report(frames=FrameCounts(sent=3, accepted=2, unacked=1)).problems) == 1
     assert len(report(server={"frames_received": 3, "frames_unaccounted": 1}).problems) == 1
+    heard = {"frames_received": 3, "frames_unaccounted": 0, "audio_chunks": 4}
+    assert report(audio=AudioCounts(sent=4, accepted=4), server=heard).problems == []
+    assert len(report(audio=AudioCounts(sent=4, accepted=3, refused=1), server=heard).problems) == 2
+    assert len(report(audio=AudioCounts(sent=5, accepted=5), server=heard).problems) == 1
     assert percentile([], 0.5) is None and percentile([5.0], 0.99) == 5.0

@@ -53,6 +53,18 @@ def add_parser(sub: Any) -> None:
         default=[],
         help="a server's process id, for CPU and memory with its workers (repeatable)",
     )
+    parser.add_argument(
+        "--audio",
+        choices=("interview", "exam"),
+        default=None,
+        help="each candidate also streams its microphone (a recording), in sessions of this mode",
+    )
+    parser.add_argument(
+        "--audio-file",
+        type=Path,
+        default=None,
+        help="the recording (default: ../shared/evalset's turn-taking recording when present)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=run)
 
@@ -82,6 +94,19 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"proctor loadtest: {exc}", file=sys.stderr)
         return 2
+    feed = None
+    if args.audio:
+        from proctor.loadtest.audio import default_recording, load_feed
+
+        recording = args.audio_file or default_recording()
+        if recording is None or not recording.is_file():
+            print("proctor loadtest: no recording: pass --audio-file FILE", file=sys.stderr)
+            return 2
+        try:
+            feed = load_feed(recording, args.audio, args.duration)
+        except (OSError, ValueError) as exc:
+            print(f"proctor loadtest: {exc}", file=sys.stderr)
+            return 2
     test = LoadTest(
         urls=[u.rstrip("/") for u in args.url],
         candidates=args.candidates,
@@ -89,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         duration=args.duration,
         frames=frames,
         event_every=args.event_every,
+        audio=feed,
         server_pids=args.server_pid,
     )
     try:

@@ -1,5 +1,6 @@
 """Simulated peers: a candidate that sends frames (and now and then a browser event) on a
-fixed schedule, and an interviewer that records every event it receives."""
+fixed schedule, and its microphone when asked, and an interviewer that records every event it
+receives."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import socketio
 
+from proctor.loadtest.audio import AudioCounts, AudioFeed
 from proctor.loadtest.frames import FrameSet
 
 ACK_TIMEOUT = 15.0
@@ -79,10 +81,20 @@ class Interviewer:
 class Candidate:
     """Sends ``frames`` at ``fps`` from ``start`` (loop time) for ``duration`` seconds."""
 
-    def __init__(self, url: str, token: str, session_id: str, index: int, frames: FrameSet) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        session_id: str,
+        index: int,
+        frames: FrameSet,
+        audio: AudioFeed | None = None,
+    ) -> None:
         self.url, self.token, self.session_id = url, token, session_id
         self.index = index
         self.frames = frames
+        self.audio = audio
+        self.audio_counts = AudioCounts()
         self.client: socketio.AsyncClient | None = None
         self.counts = FrameCounts()
         self.browser_acked: set[str] = set()
@@ -97,6 +109,8 @@ class Candidate:
         loop = asyncio.get_running_loop()
         phase = self.index * 3  # candidates are at different points of the face/no-face cycle
         n, next_event = 0, start + event_every if event_every > 0 else float("inf")
+        if self.audio is not None:
+            self._spawn(self._stream_audio(self.audio.chunks, start, duration))
         while True:
             at = start + n / fps
             if at - start >= duration:
@@ -135,6 +149,30 @@ class Candidate:
         c.rejected += 1
         reason = str(ack.get("error") if isinstance(ack, dict) else ack)
         c.errors[reason] = c.errors.get(reason, 0) + 1
+
+    async def _stream_audio(self, chunks: list[bytes], start: float, duration: float) -> None:
+        """Chunk k leaves once its second is over and the last chunk is acknowledged, as the
+        page's MediaRecorder hands them out; a refused chunk ends the stream."""
+        assert self.client is not None
+        loop, c = asyncio.get_running_loop(), self.audio_counts
+        for seq, chunk in enumerate(chunks):
+            if seq >= duration:
+                break
+            await asyncio.sleep(max(0.0, start + seq + 1 - loop.time()))
+            c.sent += 1
+            payload = {"session_id": self.session_id, "data": chunk, "seq": seq}
+            try:
+                ack = await self.client.call("audio", payload, timeout=ACK_TIMEOUT)
+            except (TimeoutError, socketio.exceptions.SocketIOError):
+                c.unacked += 1
+                return
+            if isinstance(ack, dict) and ack.get("ok"):
+                c.accepted += 1
+                continue
+            c.refused += 1
+            reason = str(ack.get("error") if isinstance(ack, dict) else ack)
+            c.errors[reason] = c.errors.get(reason, 0) + 1
+            return
 
     async def _send_event(self, client_id: str) -> None:
         assert self.client is not None

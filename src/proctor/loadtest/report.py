@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from proctor.loadtest.audio import AudioCounts
 from proctor.loadtest.clients import FrameCounts
 from proctor.loadtest.scrape import Scrape
 
@@ -67,6 +68,9 @@ def server_figures(delta: Scrape, sending: Scrape, seconds: float, end: Scrape) 
             else None
         ),
         "rss_mb": round(rss / 1e6, 1),
+        "audio_chunks": int(delta.get("proctor_audio_chunks_total")),
+        "audio_refused": int(delta.get("proctor_audio_chunks_refused_total")),
+        "audio_seconds": round(delta.get("proctor_audio_seconds_total"), 1),
         "workers": int(end.get("proctor_analysis_workers")),
     }
 
@@ -88,6 +92,7 @@ class Report:
     latencies_ms: list[float] = field(repr=False)
     usage: dict[str, float]
     load_average: tuple[float, float, float]
+    audio: AudioCounts | None = None  # when the candidates streamed their microphone
 
     def latency(self, q: float) -> float | None:
         value = percentile(self.latencies_ms, q)
@@ -110,6 +115,12 @@ class Report:
             out.append(f"{len(self.phantom_events)} received events are not stored")
         if self.browser_lost:
             out.append(f"{len(self.browser_lost)} acknowledged browser events are not stored")
+        a = self.audio
+        if a is not None:
+            if a.refused or a.unacked:
+                out.append(f"audio chunks refused {a.refused}, unacked {a.unacked}")
+            if s["audio_chunks"] != a.accepted:
+                out.append(f"server analysed {s['audio_chunks']} audio chunks, {a.accepted} acked")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -154,6 +165,15 @@ class Report:
                 f"server processes (psutil): CPU {u['cpu_percent']}%, "
                 f"peak memory {u['peak_rss_mb']} MB"
             )
+        a = self.audio
+        if a is not None:
+            lines.append(
+                f"audio chunks sent {a.sent}: accepted {a.accepted}, refused {a.refused}, "
+                f"unacked {a.unacked}; server analysed {s['audio_chunks']} "
+                f"({s['audio_seconds']} s of audio)"
+            )
+            if a.errors:
+                lines.append(f"audio refusals: {a.errors}")
         if f.errors:
             lines.append(f"rejections: {f.errors}")
         lines.append("accounting: " + ("ok" if not self.problems else "; ".join(self.problems)))

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from proctor.loadtest.audio import AudioCounts, AudioFeed
 from proctor.loadtest.clients import Candidate, FrameCounts, Interviewer
 from proctor.loadtest.frames import FrameSet
 from proctor.loadtest.report import Report, server_figures
@@ -39,6 +40,8 @@ class LoadTest:
     # Each candidate enrols with a one-face frame first, so the live identity checks run (the
     # frames cycle through several people: most checks then go to dlib, the costly case)
     enrol: bool = False
+    # Each candidate also streams this microphone, in a session of its mode
+    audio: AudioFeed | None = None
     server_pids: list[int] = field(default_factory=list)
 
 
@@ -71,7 +74,10 @@ async def _open(http: httpx.AsyncClient, test: LoadTest) -> list[_Session]:
     n = len(test.urls)
 
     async def start(i: int) -> _Session:
-        r = await http.post(f"{test.urls[i % n]}/start-session", json={"name": f"Load {i}"})
+        body: dict[str, str] = {"name": f"Load {i}"}
+        if test.audio is not None:
+            body["mode"] = test.audio.mode
+        r = await http.post(f"{test.urls[i % n]}/start-session", json=body)
         r.raise_for_status()
         s = r.json()
         sid = s["session_id"]
@@ -83,7 +89,7 @@ async def _open(http: httpx.AsyncClient, test: LoadTest) -> list[_Session]:
         return _Session(
             sid,
             s["interviewer_token"],
-            Candidate(test.urls[i % n], s["candidate_token"], sid, i, test.frames),
+            Candidate(test.urls[i % n], s["candidate_token"], sid, i, test.frames, test.audio),
             Interviewer(test.urls[(i + 1) % n], s["interviewer_token"], sid),
         )
 
@@ -164,6 +170,7 @@ def _account(
     usage: dict[str, float],
 ) -> Report:
     counts = FrameCounts()
+    audio = AudioCounts()
     lost: list[int] = []
     phantom: list[int] = []
     browser_lost: list[str] = []
@@ -171,6 +178,7 @@ def _account(
     stored_n = received_n = 0
     for s, events in zip(sessions, stored, strict=True):
         counts.add(s.candidate.counts)
+        audio.add(s.candidate.audio_counts)
         ids = {e["id"] for e in events}
         got = set(s.interviewer.events)
         stored_n, received_n = stored_n + len(ids), received_n + len(got)
@@ -185,6 +193,7 @@ def _account(
         fps=test.fps,
         duration_s=round(sending, 1),
         frames=counts,
+        audio=audio if test.audio is not None else None,
         server=server_figures(after.minus(before), after_sending.minus(before), sending, after),
         events_stored=stored_n,
         events_received=received_n,
