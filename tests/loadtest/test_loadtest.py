@@ -46,17 +46,24 @@ def check_accounting(report: dict[str, Any], candidates: int, frames_each: int) 
     assert s["face_wait_ms_mean"] is not None and s["object_wait_ms_mean"] is not None
 
 
-def test_small_load_on_one_node(
-    start_node: Callable[..., ServerProcess], tmp_path: Path, evalset: Path
-) -> None:
+def small_load(
+    start_node: Callable[..., ServerProcess], tmp_path: Path, evalset: Path, *args: str
+) -> tuple[int, dict[str, Any]]:
+    """One node on SQLite with one worker, loaded for 5 s at 2 fps (a browser event every 2 s)
+    with ``args`` added to the command."""
     node = start_node("load", f"sqlite:///{tmp_path / 'l.db'}", analysis_workers=1)
     if node.health().json()["analysis"] != "ok":
         pytest.skip(f"models not usable: {node.health().json()['analysis']}")
-    code, report = loadtest(
-        "--url", node.url, "--candidates", "3", "--fps", "2", "--duration", "5",
-        "--event-every", "2", "--frames", str(evalset / "images"),
-        "--server-pid", str(node.pid),
+    return loadtest(
+        "--url", node.url, "--fps", "2", "--duration", "5", "--event-every", "2",
+        "--frames", str(evalset / "images"), "--server-pid", str(node.pid), *args,
     )  # fmt: skip
+
+
+def test_small_load_on_one_node(
+    start_node: Callable[..., ServerProcess], tmp_path: Path, evalset: Path
+) -> None:
+    code, report = small_load(start_node, tmp_path, evalset, "--candidates", "3")
     assert code == 0
     check_accounting(report, 3, 10)
     assert report["usage"]["cpu_percent"] > 0 and report["usage"]["peak_rss_mb"] > 0
@@ -65,13 +72,10 @@ def test_small_load_on_one_node(
 def test_candidates_who_also_stream_their_microphone(
     start_node: Callable[..., ServerProcess], tmp_path: Path, evalset: Path
 ) -> None:
-    node = start_node("load-audio", f"sqlite:///{tmp_path / 'a.db'}", analysis_workers=1)
-    if node.health().json()["analysis"] != "ok":
-        pytest.skip(f"models not usable: {node.health().json()['analysis']}")
-    code, report = loadtest(
-        "--url", node.url, "--candidates", "2", "--fps", "2", "--duration", "5",
-        "--event-every", "2", "--frames", str(evalset / "images"),
-        "--audio", "exam", "--audio-file", str(evalset / "audio" / "meeting_trn09.wav"),
+    recording = evalset / "audio" / "meeting_trn09.wav"
+    code, report = small_load(
+        start_node, tmp_path, evalset, "--candidates", "2", "--audio", "exam",
+        "--audio-file", str(recording),
     )  # fmt: skip
     assert code == 0, report["problems"]
     check_accounting(report, 2, 10)
