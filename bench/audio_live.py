@@ -61,10 +61,11 @@ class TimedVad(VadStream):
 
 class TimedEncoder(SpeakerEncoder):
     """One encoder for every run, as the audio process loads it once (a fresh ONNX Runtime
-    session's first call also prepares its weights, which a live server pays once)."""
+    session's first call also prepares its weights, which a live server pays once); the live
+    path's, in int8."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path)
+        super().__init__(path, int8=True)
         self.clock = Clock()
 
     def embed(self, windows: list[np.ndarray]) -> np.ndarray:

@@ -178,12 +178,15 @@ class AudioService:
                 ends = []
             await self._apply(session_id, state, ends)
 
-    async def usage(self) -> dict[str, float]:
-        """The audio process's CPU seconds and audio seconds of the live streams."""
+    async def usage(self, session_id: str | None = None) -> dict[str, float]:
+        """The audio process's CPU seconds and audio seconds of the live streams (or of one
+        session's), and the whole process's CPU (``worker.usage``)."""
         if self._executor is None:
-            return {"cpu_s": 0.0, "audio_s": 0.0}
+            return {"cpu_s": 0.0, "audio_s": 0.0, "process_cpu_s": 0.0}
         loop = asyncio.get_running_loop()
-        result: dict[str, float] = await loop.run_in_executor(self._executor, worker.usage)
+        result: dict[str, float] = await loop.run_in_executor(
+            self._executor, worker.usage, session_id
+        )
         return result
 
     async def shutdown(self) -> None:

@@ -118,7 +118,14 @@ def finish(session_id: str) -> list[dict[str, Any]]:
     return [_transition(stream.live, tr) for tr in stream.live.finish()]
 
 
-def usage() -> dict[str, float]:
-    """CPU seconds spent and audio seconds heard, over the live streams."""
-    heard = sum(s.live.samples for s in _streams.values()) / 16000
-    return {"cpu_s": sum(s.cpu for s in _streams.values()), "audio_s": heard}
+def usage(session_id: str | None = None) -> dict[str, float]:
+    """CPU seconds spent in ``feed`` (``cpu_s``) and audio seconds heard, over the live streams
+    or the one of ``session_id``; ``process_cpu_s``: the whole audio process's CPU since it
+    started (every thread, and the calls' unpickling and pickling besides ``feed``)."""
+    streams = [s for key, s in _streams.items() if session_id in (None, key)]
+    times = os.times()
+    return {
+        "cpu_s": sum(s.cpu for s in streams),
+        "audio_s": sum(s.live.samples for s in streams) / 16000,
+        "process_cpu_s": times.user + times.system,
+    }
