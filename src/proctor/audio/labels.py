@@ -109,6 +109,17 @@ TURNS: dict[str, tuple[tuple[float, float], ...]] = {
     "C": ((11.3, 15.8), (18.8, 27.8)),
     "D": ((34.4, 42.0),),
 }
+# Speaker turns of speakers_diarizationExample2.wav (diarizationExample2.segments beside it): six
+# people, one turn each; the last ends with the recording (22.3 s, labelled 22.5).
+TURNS2_CLIP = "speakers_diarizationExample2.wav"
+TURNS2: dict[str, tuple[tuple[float, float], ...]] = {
+    "A": ((0.0, 3.7),),
+    "B": ((3.7, 7.1),),
+    "C": ((7.1, 10.6),),
+    "D": ((10.6, 15.9),),
+    "E": ((15.9, 19.3),),
+    "F": ((19.3, 22.3),),
+}
 EDGE = 0.1  # seconds cut from both ends of a turn, where the next voice may already be heard
 
 

@@ -1,14 +1,18 @@
 """Counting distinct voices: embeddings of speech windows, clustered by cosine distance.
 
-Every speech stretch long enough is cut into 1.6 s windows (``step`` apart); each window gets a
-GE2E embedding, and ``per_chunk`` consecutive windows of a stretch are averaged into one chunk
-(2.4 s of speech: one window alone varies too much within one person's voice). Average-linkage
-agglomerative clustering merges chunks while the two closest clusters are within ``threshold``
-(cosine distance); a cluster only counts as a voice when it holds at least ``min_share`` of the
-chunks (a few stray chunks are more often a cough, a laugh or two voices overlapping than a new
-person). Speech too short for any window (under 1 s per stretch) counts as one voice. The
-parameters were tuned on ``../shared/evalset/audio`` and on single turns of its turn-taking
-recording (docs/EVALUATION.md, "Audio").
+The speech stretches are joined end to end (each first raised to -30 dBFS when quieter), so a
+person speaking in short bursts with pauses (counting, reading line by line) gives windows full
+of speech rather than one silence-padded window per burst. The joined speech is cut into 1.6 s
+windows (``step`` apart); each window gets a GE2E embedding, and ``per_chunk`` consecutive
+windows are averaged into one chunk (2 s of speech: one window alone varies too much within one
+person's voice). Average-linkage agglomerative clustering merges chunks while the two closest
+clusters are within ``threshold`` (cosine distance); a cluster only counts as a voice when it
+holds at least ``min_share`` of the chunks and at least ``min_chunks`` of them (a few stray
+chunks are more often a cough, a laugh, a burst of music or two voices overlapping than a new
+person). Speech too short for any window (under 1 s in all) counts as one voice. The parameters
+were chosen on ``../shared/evalset/audio`` and on cases cut from its two turn-taking recordings,
+one person or two, some after synthetic noise or music (``voice_cases``; docs/EVALUATION.md,
+"Audio").
 """
 
 from __future__ import annotations
@@ -23,15 +27,16 @@ from proctor.audio.encoder import WINDOW_SAMPLES, SpeakerEncoder, volume_gain
 
 @dataclass(frozen=True, slots=True)
 class VoiceParams:
-    threshold: float = 0.25  # cosine distance at which clusters stop merging
+    threshold: float = 0.27  # cosine distance at which clusters stop merging
     step: float = 0.4  # seconds between window starts
-    per_chunk: int = 3  # consecutive windows of a stretch averaged into one chunk
+    per_chunk: int = 2  # consecutive windows averaged into one chunk
     min_share: float = 0.05  # share of the chunks a cluster needs to count as a voice
+    min_chunks: int = 2  # and at least this many chunks (about 2.8 s of speech for two)
 
 
 DEFAULT_VOICES = VoiceParams()
-# Clustering costs grow with the cube of the chunks: beyond this many (about 16 minutes of
-# speech), an even sample of them is clustered.
+# Clustering costs grow with the cube of the chunks: beyond this many (a chunk every 0.8 s: about
+# 11 minutes of speech), an even sample of them is clustered.
 MAX_CHUNKS = 800
 
 
@@ -82,12 +87,40 @@ def cluster(embeddings: np.ndarray, threshold: float) -> np.ndarray:
     return labels
 
 
-def count_voices(labels: np.ndarray, min_share: float) -> int:
-    """Clusters holding at least ``min_share`` of the chunks; one when there is no chunk."""
+def count_voices(labels: np.ndarray, min_share: float, min_chunks: int = 1) -> int:
+    """Clusters holding at least ``min_share`` of the chunks and at least ``min_chunks`` of
+    them; one when there is none."""
     if len(labels) == 0:
         return 1
     sizes = np.unique(labels, return_counts=True)[1]
-    return max(1, int(np.sum(sizes >= min_share * len(labels))))
+    return max(1, int(np.sum((sizes >= min_share * len(labels)) & (sizes >= min_chunks))))
+
+
+def speech_only(samples: np.ndarray, segments: list[tuple[float, float]]) -> np.ndarray:
+    """The speech stretches of ``samples`` joined end to end, each first raised to -30 dBFS
+    when quieter."""
+    parts = []
+    for s, e in segments:
+        stretch = samples[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)]
+        parts.append(stretch * volume_gain(stretch))
+    return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+
+
+def joined_windows(
+    samples: np.ndarray, segments: list[tuple[float, float]], step: float
+) -> list[np.ndarray]:
+    """1.6 s windows ``step`` apart over the speech stretches joined end to end."""
+    speech = speech_only(samples, segments)
+    return speech_windows(speech, [(0.0, len(speech) / SAMPLE_RATE)], step)
+
+
+def chunk_means(embeddings: np.ndarray, per_chunk: int) -> np.ndarray:
+    """Unit means of every ``per_chunk`` consecutive embeddings (the last chunk may hold fewer)."""
+    chunks = -(-len(embeddings) // per_chunk)
+    sums = np.zeros((chunks, embeddings.shape[1]), dtype=np.float32)
+    np.add.at(sums, np.arange(len(embeddings)) // per_chunk, embeddings)
+    means: np.ndarray = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+    return means
 
 
 def embed_speech(
@@ -96,24 +129,9 @@ def embed_speech(
     segments: list[tuple[float, float]],
     params: VoiceParams = DEFAULT_VOICES,
 ) -> np.ndarray:
-    """One unit vector per chunk of speech windows, each stretch first raised to -30 dBFS when
-    quieter; chunks never span two stretches."""
-    windows: list[np.ndarray] = []
-    chunk_of: list[int] = []
-    chunks = 0
-    for s, e in segments:
-        stretch = samples[int(s * SAMPLE_RATE) : int(e * SAMPLE_RATE)]
-        gain = volume_gain(stretch)
-        these = speech_windows(samples, [(s, e)], params.step)
-        windows.extend(w * gain for w in these)
-        chunk_of.extend(chunks + i // params.per_chunk for i in range(len(these)))
-        chunks += -(-len(these) // params.per_chunk)
-    embeddings = encoder.embed(windows)
-    sums = np.zeros((chunks, embeddings.shape[1]), dtype=np.float32)
-    np.add.at(sums, np.asarray(chunk_of, dtype=np.intp), embeddings)
-    norms = np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
-    means: np.ndarray = sums / norms
-    return means
+    """One unit vector per chunk of ``per_chunk`` consecutive windows of the joined speech."""
+    windows = joined_windows(samples, segments, params.step)
+    return chunk_means(encoder.embed(windows), params.per_chunk)
 
 
 def voices(
@@ -128,4 +146,5 @@ def voices(
     embeddings = embed_speech(encoder, samples, segments, params)
     if len(embeddings) > MAX_CHUNKS:  # a long recording: chunks spread evenly over it
         embeddings = embeddings[np.linspace(0, len(embeddings) - 1, MAX_CHUNKS).astype(int)]
-    return count_voices(cluster(embeddings, params.threshold), params.min_share)
+    labels = cluster(embeddings, params.threshold)
+    return count_voices(labels, params.min_share, params.min_chunks)
