@@ -17,10 +17,11 @@ def speech(evalset: Path) -> np.ndarray:
     return decode(evalset / "audio" / "meeting_trn03.wav")[: 6 * SAMPLE_RATE]
 
 
-def test_chunks_cut_anywhere_decode_to_the_recording(speech: np.ndarray) -> None:
+@pytest.mark.parametrize("native", [True, False], ids=["libopus", "ffmpeg"])
+def test_chunks_cut_anywhere_decode_to_the_recording(speech: np.ndarray, native: bool) -> None:
     data = b"".join(webm_chunks(speech))
     rng = np.random.default_rng(1)
-    stream, out, at = OpusStream(), [], 0
+    stream, out, at = OpusStream(native), [], 0
     while at < len(data):
         size = int(rng.integers(1, 700))  # cuts inside ids, sizes and blocks alike
         out.append(stream.feed(data[at : at + size]))

@@ -5,8 +5,9 @@ and sends each chunk it hands out (one a second) as it comes. A chunk is a piece
 growing WebM file cut anywhere: the first holds the header, the next ones clusters whose size is
 often unknown. ``WebmOpusDemuxer`` reads the elements as the bytes arrive, keeps what is left of
 an element cut in two for the next chunk, and returns the Opus packets of the audio track;
-``OpusStream`` decodes them with PyAV (FFmpeg's Opus decoder, no system ffmpeg) and resamples
-to what the VAD and the speaker encoder take.
+``OpusStream`` decodes them to what the VAD and the speaker encoder take: 16 kHz, by libopus
+(``libopus``; PyAV's copy, no system library needed), or with PyAV (FFmpeg's Opus decoder) and
+resampled.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from proctor.audio import libopus
 from proctor.audio.decode import SAMPLE_RATE
 
 if TYPE_CHECKING:
@@ -127,20 +129,39 @@ class WebmOpusDemuxer:
 
 
 class OpusStream:
-    """WebM/Opus chunks in, 16 kHz mono float32 samples out."""
+    """WebM/Opus chunks in, 16 kHz mono float32 samples out: decoded by libopus at 16 kHz
+    (``libopus``), or by FFmpeg's decoder and resampled where libopus is not found (or
+    ``native=False``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, native: bool = True) -> None:
         import av
 
         self.demuxer = WebmOpusDemuxer()
+        self.native = native and libopus.library() is not None
+        self._native: libopus.OpusDecoder | None = None
         self._decoder: av.AudioCodecContext | None = None
         self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         self.packets = 0
 
     def feed(self, data: bytes) -> np.ndarray:
+        packets = self.demuxer.feed(data)
+        if not self.native:
+            return self._feed_ffmpeg(packets)
+        if self._native is None and packets:
+            self._native = libopus.OpusDecoder(self.demuxer.codec_private)
+        if self._native is None:
+            return np.zeros(0, dtype=np.float32)
+        try:
+            samples = self._native.decode(packets)
+        except libopus.OpusError as exc:
+            raise StreamError(str(exc)) from exc
+        self.packets += len(packets)
+        clipped: np.ndarray = np.clip(samples, -1.0, 1.0)
+        return clipped
+
+    def _feed_ffmpeg(self, packets: list[bytes]) -> np.ndarray:
         import av
 
-        packets = self.demuxer.feed(data)
         out: list[np.ndarray] = [np.zeros(0, dtype=np.float32)]
         decoded: list[av.AudioFrame] = []
         for packet in packets:
