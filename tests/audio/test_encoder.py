@@ -39,3 +39,16 @@ def test_int8_judges_the_speaker_turns_as_the_float_encoder(
         assert (other8 > threshold).sum() == (other > threshold).sum()
         assert np.abs(same8 - same).max() < 0.02 and np.abs(other8 - other).max() < 0.02
     assert len(raw) > 20 * SAMPLE_RATE
+
+
+def test_mel_features_are_the_filterbank_sums(evalset: Path) -> None:
+    from proctor.audio.encoder import N_FFT, _hann, mel_filters, mel_spectrogram
+
+    samples = decode(evalset / "audio" / TURNS_CLIP)[:WINDOW_SAMPLES]
+    x = np.pad(samples.astype(np.float64), N_FFT // 2, mode="reflect")
+    frames = np.stack([x[k : k + N_FFT] for k in range(0, len(x) - N_FFT + 1, 160)])
+    power = np.abs(np.fft.rfft(frames * _hann(), axis=1)) ** 2
+    reference = np.einsum("fb,mb->fm", power, mel_filters().astype(np.float64))
+    got = mel_spectrogram(samples)
+    assert got.dtype == np.float32 and got.shape == reference.shape
+    assert np.allclose(got, reference, rtol=1e-4, atol=1e-6 * reference.max())
