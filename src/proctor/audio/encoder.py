@@ -79,17 +79,13 @@ def mel_spectrogram(samples: np.ndarray) -> np.ndarray:
     )
     spectrum = np.fft.rfft(frames * _hann(), axis=1)
     power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-    # A BLAS product with the filters laid out for it: 0.6 ms a window against einsum's 0.9.
-    # One BLAS thread (the package sets OPENBLAS_NUM_THREADS=1): on every core, OpenBLAS's
-    # threads spin after a product this size, which tripled the live audio path's CPU time.
-    mels: np.ndarray = power @ _filters_by_bin()
+    # einsum's own loop, not a BLAS matmul: numpy's OpenBLAS runs a product this size on every
+    # core and its threads then spin, which tripled the live audio path's CPU time (mel
+    # features 0.3 -> 1.7 ms a window, the encoder's ONNX call slowed by half); this costs 0.7.
+    # (A one-thread BLAS product takes 0.6 against einsum's 0.9, but only in a process that
+    # imported the package before numpy, which sets OPENBLAS_NUM_THREADS=1: not worth the trap.)
+    mels: np.ndarray = np.einsum("fb,mb->fm", power, mel_filters())
     return mels.astype(np.float32, copy=False)
-
-
-@lru_cache(maxsize=1)
-def _filters_by_bin() -> np.ndarray:
-    """``mel_filters`` transposed, contiguous: (201, 40)."""
-    return np.ascontiguousarray(mel_filters().T)
 
 
 def volume_gain(samples: np.ndarray) -> float:
