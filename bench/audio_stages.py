@@ -154,11 +154,6 @@ def measure(streams: dict[str, list[bytes]], runs: int) -> dict[str, dict[str, d
     }
 
 
-def _child_cpu() -> float:
-    times = os.times()
-    return times.user + times.system
-
-
 def ipc(chunks: list[bytes], mode: Mode) -> tuple[float, float]:
     """(ms of the audio process's CPU per candidate-second, of which ``feed``'s): one stream
     sent to a real audio process, call after call."""
