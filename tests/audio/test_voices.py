@@ -9,15 +9,16 @@ import pytest
 
 from proctor.audio.analyze import AudioAnalyzer, AudioResult
 from proctor.audio.decode import SAMPLE_RATE, decode
-from proctor.audio.labels import TURNS_CLIP, Clip, turn_cases
+from proctor.audio.labels import MEETING_TURNS, TURNS_CLIP, Clip, turn_cases
 from proctor.audio.voice_cases import SOUND_SECONDS, SOUNDS, voice_cases
 from proctor.audio.voices import chunk_means, cluster, count_voices, joined_windows, speech_only
 
-# Measured (docs/EVALUATION.md, "Audio"): within one of the label on 10 of the 13 recordings; at
-# least two voices on the 11 where several people speak but meeting_trn01 (3.4 s of faint speech
-# from four people, none of it found).
-WITHIN_ONE_FLOOR = 10
-SEVERAL_FLOOR = 11  # of the 12 recordings where several people speak, at least two voices
+# Measured (docs/EVALUATION.md, "Audio"): within one of the label on 9 of the 13 recordings; at
+# least two voices on 10 of the 12 where several people speak: not on meeting_trn01 (3.4 s of
+# faint speech from four people, none of it found) nor on meeting_trn03 (one person speaks 28.9
+# of its 30 s, the other 1.2 s).
+WITHIN_ONE_FLOOR = 9
+SEVERAL_FLOOR = 10  # of the 12 recordings where several people speak, at least two voices
 
 
 def test_voice_counts(clips: list[Clip], analyzed: dict[str, AudioResult]) -> None:
@@ -41,37 +42,68 @@ def test_one_voice_per_turn_and_two_for_two_people(analyzer: AudioAnalyzer, eval
 
 
 @pytest.fixture(scope="module")
-def wider_counts(analyzer: AudioAnalyzer, evalset: Path) -> dict[str, tuple[int, int]]:
-    """The wider check's cases (docs/EVALUATION.md, "Audio"): name -> (want, voices); asserts
-    on the way that no speech is found within a synthetic sound."""
+def wider_counts(analyzer: AudioAnalyzer, evalset: Path) -> dict[str, tuple[str, int, int]]:
+    """The wider check's cases (docs/EVALUATION.md, "Audio"): name -> (group, want, voices);
+    asserts on the way that no speech is found within a synthetic sound."""
     counts = {}
     for case in voice_cases(evalset / "audio"):
         result = analyzer.analyze(case.audio)
         if case.sound:
             assert result.speech[0][0] >= SOUND_SECONDS, (case.name, result.speech)
-        counts[case.name] = (case.want, result.voices)
+        counts[case.name] = (case.group, case.want, result.voices)
     return counts
 
 
 def test_one_person_is_one_voice_even_after_noise_or_music(
-    wider_counts: dict[str, tuple[int, int]],
+    wider_counts: dict[str, tuple[str, int, int]],
 ) -> None:
     """Each of the ten people of the turn-taking recordings, their turns joined with pauses or
     cut into short pieces like counting, alone and after synthetic noise or music: one voice."""
-    singles = {name: got for name, (want, got) in wider_counts.items() if want == 1}
+    singles = {
+        name: got
+        for name, (group, want, got) in wider_counts.items()
+        if want == 1 and not group.endswith("meeting")
+    }
     assert len(singles) == 10 * (2 + len(SOUNDS))
     assert all(got == 1 for got in singles.values()), {n: g for n, g in singles.items() if g != 1}
 
 
-# Measured: 40 of the 42 two-person cases; speakers E and F of speakers_diarizationExample2
-# (3.2 and 2.8 s) merge at the product's threshold, with or without music before them.
-TWO_PEOPLE_FLOOR = 40
+# Measured: 7 of the 10 meeting speakers alone; meeting_trn05's FEE078 and meeting_dev00's MEE009
+# split in two (an unlabelled quiet voice may be under them), and meeting_trn07's FEE087 is too
+# faint for any speech to be found.
+MEETING_ONE_FLOOR = 7
+# Measured: 41 of the 42 two-person cases; speakers E and F of speakers_diarizationExample2
+# (3.2 and 2.8 s) merge at the product's threshold.
+TWO_PEOPLE_FLOOR = 41
 
 
-def test_two_people_are_two_voices(wider_counts: dict[str, tuple[int, int]]) -> None:
-    pairs = {name: got for name, (want, got) in wider_counts.items() if want == 2}
+def test_one_person_in_a_meeting(wider_counts: dict[str, tuple[str, int, int]]) -> None:
+    alone = {n: got for n, (group, _, got) in wider_counts.items() if group.endswith("meeting")}
+    assert len(alone) == 10
+    assert sum(got == 1 for got in alone.values()) >= MEETING_ONE_FLOOR, alone
+
+
+def test_two_people_are_two_voices(wider_counts: dict[str, tuple[str, int, int]]) -> None:
+    pairs = {name: got for name, (_, want, got) in wider_counts.items() if want == 2}
     assert len(pairs) == 42
     assert sum(got >= 2 for got in pairs.values()) >= TWO_PEOPLE_FLOOR, pairs
+
+
+def test_meeting_turns_match_the_labelled_speech(clips: list[Clip]) -> None:
+    """labels.MEETING_TURNS (by speaker) merge into audio.csv's speech, with its speaker count."""
+    for clip in clips:
+        if clip.name not in MEETING_TURNS:
+            continue
+        speakers = MEETING_TURNS[clip.name]
+        merged: list[tuple[float, float]] = []
+        for a, b in sorted(span for spans in speakers.values() for span in spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        assert len(speakers) == clip.speakers, clip.name
+        assert np.allclose(merged, clip.speech, atol=0.011), clip.name
+    assert len(MEETING_TURNS) == sum(c.name.startswith("meeting_") for c in clips)
 
 
 def test_joined_speech_windows() -> None:

@@ -45,9 +45,10 @@ _P = DEFAULT_VOICES
 SETTINGS: tuple[tuple[str, bool, int, float, int], ...] = (
     ("product", True, _P.per_chunk, _P.threshold, _P.min_chunks),
     ("at 0.25", True, _P.per_chunk, 0.25, _P.min_chunks),
+    ("at 0.27", True, _P.per_chunk, 0.27, _P.min_chunks),
     ("at 0.3", True, _P.per_chunk, 0.3, _P.min_chunks),
     ("any size", True, _P.per_chunk, _P.threshold, 1),
-    ("3 a chunk, 0.25", True, 3, 0.25, _P.min_chunks),
+    ("2 a chunk, 0.27", True, 2, 0.27, _P.min_chunks),
     ("before: per stretch, 3 a chunk, 0.25, any size", False, 3, 0.25, 1),
 )
 
@@ -152,14 +153,19 @@ EDGE_GRID = np.round(np.arange(0.1, 0.45, 0.005), 3)
 
 
 def _edge(chunks: np.ndarray, want: int) -> float:
-    """Where the product's threshold may sit for this case: one voice wanted, the smallest
-    threshold (of ``EDGE_GRID``) that counts one; several, the largest that counts two or more
-    (0 when none does)."""
-    for threshold in EDGE_GRID if want == 1 else EDGE_GRID[::-1]:
+    """Where the product's threshold may sit for this case (on ``EDGE_GRID``): one voice
+    wanted, the lowest threshold from which every higher one counts one; several, the highest
+    that counts two or more (0 when none does)."""
+    edge = float(EDGE_GRID[-1]) if want == 1 else 0.0
+    for threshold in EDGE_GRID[::-1]:
         got = count_voices(cluster(chunks, float(threshold)), _P.min_share, _P.min_chunks)
-        if (got == 1) if want == 1 else (got >= 2):
+        if want == 1 and got != 1:
+            break
+        if want == 1:
+            edge = float(threshold)
+        elif got >= 2:
             return float(threshold)
-    return float(EDGE_GRID[-1]) if want == 1 else 0.0
+    return edge
 
 
 def wider(folder: Path, vad: Vad, encoder: SpeakerEncoder) -> str:

@@ -1,12 +1,16 @@
-"""A wider check of the voice count, cut from the turn-taking recordings of the evaluation set.
+"""A wider check of the voice count, cut from the labelled recordings of the evaluation set.
 
 The dev recordings hold one single-speaker clip only, so the single-voice side (a person
-counting with pauses, a reader after music or noise) is built from the labelled turns of
-``speakers_diarizationExample.wav`` (four people) and ``speakers_diarizationExample2.wav`` (six):
+counting with pauses, a reader after music or noise) is built from labelled speaker turns: those
+of ``speakers_diarizationExample.wav`` (four people) and ``speakers_diarizationExample2.wav``
+(six), and those of the meeting clips:
 
 - one person: their turns joined with 2 s pauses ("turns"), or cut into 1.2 s pieces with
   1.5 s pauses ("counting"), each alone and each after 8 s of a synthetic sound (below);
-- two people of the same recording: their first turns with a 1 s pause, alone and after a sound.
+- two people of the same recording: their first turns with a 1 s pause, alone and after a sound;
+- one person in a meeting (far-field): what a speaker of a meeting clip says away from every
+  other labelled speaker (0.3 s clear of their turns), at least 3 s of it, the pieces joined with
+  1 s pauses (``labels.MEETING_TURNS``; an unlabelled quiet voice may still be heard there).
 
 Pauses are quiet room tone (pink noise at -65 dBFS). The sounds are made here, nothing is
 downloaded: pink and white noise, mains hum, beeps, piano-like chords, a drum loop, a mix of
@@ -24,9 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from proctor.audio.decode import SAMPLE_RATE, decode
-from proctor.audio.labels import EDGE, TURNS, TURNS2, TURNS2_CLIP, TURNS_CLIP
+from proctor.audio.labels import EDGE, MEETING_TURNS, TURNS, TURNS2, TURNS2_CLIP, TURNS_CLIP
 
 ROOM_DBFS = -65.0
+CLEAR = 0.3  # seconds kept away from any other speaker's labelled turn in a meeting
+MIN_SOLO = 3.0  # seconds of a meeting speaker alone for a one-person case
 SOUND_SECONDS = 8.0
 PIECE, PIECE_PAUSE, TURN_PAUSE = 1.2, 1.5, 2.0  # seconds
 SEED = 7
@@ -203,3 +209,28 @@ def voice_cases(folder: Path) -> Iterator[VoiceCase]:
             kind = kinds[j % len(kinds)]
             name = f"{who} after {kind}"
             yield VoiceCase(name, "two people after a sound", _after(kind, audio, name), 2, kind)
+    yield from meeting_cases(folder)
+
+
+def meeting_cases(folder: Path) -> Iterator[VoiceCase]:
+    """One far-field person each: a meeting speaker's speech away from every other labelled
+    speaker, when there are at least ``MIN_SOLO`` seconds of it."""
+    for clip, speakers in MEETING_TURNS.items():
+        samples = decode(folder / clip)
+        for speaker, turns in speakers.items():
+            alone = np.zeros(len(samples), dtype=bool)
+            for a, b in turns:
+                alone[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] = True
+            others = [span for o, spans in speakers.items() if o != speaker for span in spans]
+            for a, b in others:
+                lo, hi = max(0.0, a - CLEAR), b + CLEAR
+                alone[int(lo * SAMPLE_RATE) : int(hi * SAMPLE_RATE)] = False
+            if alone.sum() < MIN_SOLO * SAMPLE_RATE:
+                continue
+            name = f"{clip.split('.')[0]} {speaker}"
+            rng = _rng(name)
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], alone.astype(np.int8), [0]])))
+            pieces = [_room(1.0, rng)]
+            for a, b in zip(edges[::2], edges[1::2], strict=True):
+                pieces += [samples[a:b], _room(1.0, rng)]
+            yield VoiceCase(name, "one person in a meeting", np.concatenate(pieces), 1)

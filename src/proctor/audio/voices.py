@@ -4,15 +4,15 @@ The speech stretches are joined end to end (each first raised to -30 dBFS when q
 person speaking in short bursts with pauses (counting, reading line by line) gives windows full
 of speech rather than one silence-padded window per burst. The joined speech is cut into 1.6 s
 windows (``step`` apart); each window gets a GE2E embedding, and ``per_chunk`` consecutive
-windows are averaged into one chunk (2 s of speech: one window alone varies too much within one
-person's voice). Average-linkage agglomerative clustering merges chunks while the two closest
+windows are averaged into one chunk (2.4 s of speech: one window alone varies too much within
+one person's voice). Average-linkage agglomerative clustering merges chunks while the two closest
 clusters are within ``threshold`` (cosine distance); a cluster only counts as a voice when it
 holds at least ``min_share`` of the chunks and at least ``min_chunks`` of them (a few stray
 chunks are more often a cough, a laugh, a burst of music or two voices overlapping than a new
 person). Speech too short for any window (under 1 s in all) counts as one voice. The parameters
-were chosen on ``../shared/evalset/audio`` and on cases cut from its two turn-taking recordings,
-one person or two, some after synthetic noise or music (``voice_cases``; docs/EVALUATION.md,
-"Audio").
+were chosen on ``../shared/evalset/audio`` and on cases cut from it: one person or two from its
+turn-taking recordings, some after synthetic noise or music, and one person alone from its
+meetings (``voice_cases``; docs/EVALUATION.md, "Audio").
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ from proctor.audio.encoder import WINDOW_SAMPLES, SpeakerEncoder, volume_gain
 
 @dataclass(frozen=True, slots=True)
 class VoiceParams:
-    threshold: float = 0.27  # cosine distance at which clusters stop merging
+    threshold: float = 0.26  # cosine distance at which clusters stop merging
     step: float = 0.4  # seconds between window starts
-    per_chunk: int = 2  # consecutive windows averaged into one chunk
+    per_chunk: int = 3  # consecutive windows averaged into one chunk
     min_share: float = 0.05  # share of the chunks a cluster needs to count as a voice
-    min_chunks: int = 2  # and at least this many chunks (about 2.8 s of speech for two)
+    min_chunks: int = 2  # and at least this many chunks (3.6 s of speech for two)
 
 
 DEFAULT_VOICES = VoiceParams()
-# Clustering costs grow with the cube of the chunks: beyond this many (a chunk every 0.8 s: about
-# 11 minutes of speech), an even sample of them is clustered.
+# Clustering costs grow with the cube of the chunks: beyond this many (a chunk every 1.2 s: about
+# 16 minutes of speech), an even sample of them is clustered.
 MAX_CHUNKS = 800
 
 
