@@ -236,6 +236,24 @@ def table(r: dict[str, Any], repeats: int, workers: int, frame_seconds: float) -
     return "\n".join(lines)
 
 
+async def measure(workers: int, repeats: int, frame_seconds: float) -> dict[str, Any]:
+    """Everything, in one event loop (the Socket.IO clients' sessions belong to it)."""
+    # The CPU runs send 200 chunks as fast as they are acknowledged: beyond the message burst.
+    limits = {"message_burst": 10_000}
+    with bench_server(workers, audio_enroll_seconds=ENROLL_S, **limits) as (url, ctx, _):
+        if not ctx.audio.ready:
+            raise RuntimeError(f"audio analysis unavailable: {ctx.audio.error}")
+        results = await run(ctx, url, repeats, frame_seconds)
+        cpu = await cpu_rows(url, ctx, MODES)
+        results.update({f"cpu_{mode}": v for mode, v in cpu.items()})
+    # A server where no chunk is far from the voice: every 2.4 s of speech is embedded and
+    # judged, and no event opens (the worst case of an interview, a candidate talking alone).
+    judged = {"audio_enroll_seconds": ENROLL_S, "audio_other_threshold": 1.5, **limits}
+    with bench_server(0, **judged) as (url, ctx, _):
+        results["cpu_judged"] = (await cpu_rows(url, ctx, ("interview",)))["interview"]
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -246,20 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     if not (EVALSET / "audio").is_dir():
         print(f"evaluation set not found at {EVALSET}", file=sys.stderr)
         return 2
-    # The CPU runs send 200 chunks as fast as they are acknowledged: beyond the message burst.
-    limits = {"message_burst": 10_000}
-    with bench_server(args.workers, audio_enroll_seconds=ENROLL_S, **limits) as (url, ctx, _):
-        if not ctx.audio.ready:
-            print(f"audio analysis unavailable: {ctx.audio.error}", file=sys.stderr)
-            return 1
-        results = asyncio.run(run(ctx, url, args.repeats, args.frame_seconds))
-        cpu = asyncio.run(cpu_rows(url, ctx, MODES))
-        results.update({f"cpu_{mode}": v for mode, v in cpu.items()})
-    # A server where no chunk is far from the voice: every 2.4 s of speech is embedded and
-    # judged, and no event opens (the worst case of an interview, a candidate talking alone).
-    judged = {"audio_enroll_seconds": ENROLL_S, "audio_other_threshold": 1.5, **limits}
-    with bench_server(0, **judged) as (url, ctx, _):
-        results["cpu_judged"] = asyncio.run(cpu_rows(url, ctx, ("interview",)))["interview"]
+    try:
+        results = asyncio.run(measure(args.workers, args.repeats, args.frame_seconds))
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     body = table(results, args.repeats, args.workers, args.frame_seconds)
     print(body)
     if args.write:
