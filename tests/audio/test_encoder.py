@@ -52,3 +52,20 @@ def test_mel_features_are_the_filterbank_sums(evalset: Path) -> None:
     got = mel_spectrogram(samples)
     assert got.dtype == np.float32 and got.shape == reference.shape
     assert np.allclose(got, reference, rtol=1e-4, atol=1e-6 * reference.max())
+
+
+def test_the_int8_model_is_made_once_and_kept_beside_the_float_one(tmp_path: Path) -> None:
+    from proctor.audio.encoder import int8_model, quantized_model
+    from proctor.audio.models import encoder_path
+    from proctor.config import get_settings
+    from tests.conftest import with_models
+
+    source = with_models(lambda: encoder_path(get_settings().models_dir, verify=True))
+    model = tmp_path / source.name
+    model.write_bytes(source.read_bytes())
+    made = int8_model(model)
+    kept = [p for p in tmp_path.iterdir() if p != model]
+    assert [p.name.split("-ort")[0] for p in kept] == [f"{model.stem}.int8"]
+    assert kept[0].read_bytes() == made
+    assert int8_model(model) == made  # read back, not made again
+    assert quantized_model(model) == made  # deterministic

@@ -6,17 +6,21 @@ computed here in numpy, and the audio first raised to -30 dBFS when quieter. Eac
 160 frames (1.6 s) gives one 256-d, L2-normed embedding.
 
 ``SpeakerEncoder(..., int8=True)`` is what the live path runs: the second and third LSTM layers
-quantized to int8 when the model is loaded (ONNX Runtime's dynamic quantization, weights per
-channel), about half the float model's CPU a window. The first layer stays float: its input, mel
-power, spans too many decades for one 8-bit scale a window (quantized too, the embeddings fall
-to a cosine of 0.6 to the float ones). On the dev recordings the int8 embeddings are at a cosine
-of 0.99 or more to the float ones, and they judge the speaker turns as the float model does
-(``python -m proctor.audio.live_eval``; docs/EVALUATION.md, "Live audio").
+quantized to int8 (ONNX Runtime's dynamic quantization, weights per channel; made at the first
+load and kept beside the float model, ``int8_model``), about half the float model's CPU a
+window. The first layer stays float: its input, mel power, spans too many decades for one 8-bit
+scale a window (quantized too, the embeddings fall to a cosine of 0.6 to the float ones). On the
+dev recordings the int8 embeddings are at a cosine of 0.995 or more to the float ones, and they
+judge the speaker turns as the float model does (``python -m proctor.audio.live_eval``;
+docs/EVALUATION.md, "Live audio"). ONNX Runtime quantizes the input of an int8 layer with one
+scale per call, so windows embedded together affect each other's embeddings a little (a cosine
+of 0.9986 in four against one at a time): the live path embeds one chunk a call.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -96,6 +100,24 @@ def volume_gain(samples: np.ndarray) -> float:
     return max(1.0, float(10 ** ((TARGET_DBFS - 20 * np.log10(rms)) / 20)))
 
 
+def int8_model(model_path: Path) -> bytes:
+    """``quantized_model``, kept beside the float model once made (quantizing takes about 2 s
+    of CPU, at an audio process's first interview); made again when it cannot be kept."""
+    import onnxruntime as ort
+
+    kept = model_path.with_name(f"{model_path.stem}.int8-ort{ort.__version__}.onnx")
+    if kept.is_file():
+        return kept.read_bytes()
+    data = quantized_model(model_path)
+    try:
+        tmp = kept.with_name(f"{kept.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(kept)
+    except OSError as exc:  # a read-only models directory: quantized again next time
+        logging.getLogger(__name__).warning("could not keep %s: %s", kept, exc)
+    return data
+
+
 def quantized_model(model_path: Path) -> bytes:
     """The encoder with its second and third LSTM layers quantized to int8 (ONNX bytes)."""
     import onnx
@@ -142,7 +164,7 @@ class SpeakerEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        model: str | bytes = quantized_model(model_path) if int8 else str(model_path)
+        model: str | bytes = int8_model(model_path) if int8 else str(model_path)
         self.int8 = int8
         self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 

@@ -54,7 +54,8 @@ def ping() -> int:
 
 def _speaker_encoder() -> Any:
     """Loaded at the first interview (exam sessions never need it); its last two LSTM layers
-    in int8 (``SpeakerEncoder``), quantized as it loads (about 2 s of CPU, once)."""
+    in int8 (``SpeakerEncoder``: quantized once, about 2 s of CPU, and kept beside the float
+    model for the next processes)."""
     global _encoder
     if _encoder is None:
         from proctor.audio.encoder import SpeakerEncoder
@@ -68,8 +69,9 @@ def _speaker_encoder() -> Any:
 def feed(
     session_id: str, mode: Mode, seq: int, data: bytes, received_wall: float
 ) -> dict[str, Any]:
-    """One chunk of a session's stream: ``{"ok", "transitions", "error"?, "cpu_ms"}``; a start
-    transition carries its clip's WebM bytes. Sequence 0 starts a new stream."""
+    """One chunk of a session's stream: ``{"ok", "transitions", "seconds"}`` or ``{"ok",
+    "error"}``; a start transition carries its clip's WebM bytes. Sequence 0 starts a new
+    stream."""
     cpu = time.process_time()
     stream = _streams.get(session_id)
     if seq == 0:
