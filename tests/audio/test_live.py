@@ -9,16 +9,19 @@ import pytest
 
 from proctor.audio.analyze import AudioAnalyzer
 from proctor.audio.decode import SAMPLE_RATE, decode
+from proctor.audio.encoder import SpeakerEncoder
 from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
 from proctor.audio.live import (
     CLIP_MAX_S,
     OTHER_VOICE,
+    PER_CHUNK,
     SPEECH,
     AudioTransition,
     LiveAudio,
     LiveAudioParams,
     session_mode,
 )
+from proctor.audio.live_eval import CUT_INS, cut_in_delays
 from proctor.audio.vad import VadStream
 
 T0 = 1_800_000_000.0  # the wall clock of the first sample
@@ -105,3 +108,15 @@ def test_the_ring_keeps_only_the_last_seconds(evalset: Path) -> None:
     assert [t.type for t in found if t.kind == "start"] == [SPEECH]
     end = live.finish()
     assert [t.kind for t in end] == ["end"]
+
+
+def test_a_voice_cutting_in_is_flagged_within_five_seconds_wherever_it_starts_in_a_chunk(
+    evalset: Path, live_encoder: SpeakerEncoder
+) -> None:
+    samples = decode(evalset / "audio" / TURNS_CLIP)
+    for first, second in CUT_INS:
+        last = cut_in_delays(live_encoder, samples, first, second, (PER_CHUNK - 1,))
+        assert None not in last, (first, second, last)
+        # Audio to the end of the 1 s piece that brings it; storing and pushing adds ~0.1 s.
+        assert max(d for d in last if d is not None) <= 4.5, (first, second, last)
+    assert LiveAudioParams().judge_windows == (PER_CHUNK - 1,)

@@ -72,10 +72,11 @@ class LiveAudioParams:
     # one chunk (2.4 s) later. Another voice talking on is the most expensive case otherwise.
     judge_open_every: int = 2
     # Windows (of the chunk's PER_CHUNK overlapping 1.6 s ones) embedded to judge a chunk once
-    # the voice is learned; learning uses all of them. The middle window alone judges the dev
-    # turns as three do (at 0.3: no same-person chunk flagged, 97% of other-person ones caught,
-    # ``python -m proctor.audio.live_eval``) for a third of the encoder's CPU.
-    judge_windows: tuple[int, ...] = (1,)
+    # the voice is learned; learning uses all of them. One window costs a third of three. The
+    # last one, the newest audio, judges the dev turns at least as well as the middle one (at
+    # 0.3: no same-person chunk flagged, all other-person ones caught) and a voice that cuts in
+    # is flagged up to 0.4 s sooner (``python -m proctor.audio.live_eval``).
+    judge_windows: tuple[int, ...] = (PER_CHUNK - 1,)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LiveAudioParams:

@@ -7,7 +7,13 @@ chunks are the same person; every chunk of the three others is another person. C
 embedded exactly as the live path does (``LiveAudio._embed``: learned from all of a chunk's
 windows, judged from ``judge_windows``), on the audio as read and after a round trip
 through the page's Opus at 24 kbit/s, with the live path's encoder (``int8``; ``--float``: the
-float model the offline analysis runs). Usage:
+float model the offline analysis runs).
+
+A second table times a voice cutting in: one person's turns, then another's without a pause,
+through ``LiveAudio`` in the page's 1 s pieces (voice learned from the first 7.2 s: no person
+there speaks 20 s). The first person's speech is shortened 0-2.2 s, so the onset falls at every
+point of a 2.4 s chunk; each cell is the audio seconds from the onset to the end of the piece
+that brought the event, judged from the middle window and from the last one. Usage:
 
     python -m proctor.audio.live_eval [--float] ../shared/evalset
 """
@@ -23,10 +29,14 @@ from proctor.audio.clips import webm_chunks
 from proctor.audio.decode import SAMPLE_RATE, decode
 from proctor.audio.encoder import SpeakerEncoder
 from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
-from proctor.audio.live import CHUNK_SAMPLES, LiveAudio
+from proctor.audio.live import CHUNK_SAMPLES, LiveAudio, LiveAudioParams
 from proctor.audio.stream import OpusStream
+from proctor.audio.vad import VadStream
 
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4)
+# (first, second) person: pairs whose first person speaks long enough to learn and judge
+CUT_INS = (("C", "D"), ("B", "A"))
+ONSET_SHIFTS = tuple(round(0.2 * k, 1) for k in range(12))
 
 
 def opus_round_trip(samples: np.ndarray) -> np.ndarray:
@@ -91,6 +101,58 @@ def table(encoder: SpeakerEncoder, evalset: Path) -> str:
     return "\n".join(rows)
 
 
+def cut_in_delays(
+    encoder: SpeakerEncoder, samples: np.ndarray, first: str, second: str, which: tuple[int, ...]
+) -> list[float | None]:
+    """Seconds from the second voice's onset to the end of the 1 s piece whose feed started
+    ``other_voice``, per onset shift (None: never flagged)."""
+
+    def cut(person: str) -> np.ndarray:
+        return np.concatenate(
+            [
+                samples[int((a + EDGE) * SAMPLE_RATE) : int((b - EDGE) * SAMPLE_RATE)]
+                for a, b in TURNS[person]
+            ]
+        )
+
+    mine, other = cut(first), cut(second)
+    params = LiveAudioParams(enroll_s=7.2, judge_windows=which)
+    delays: list[float | None] = []
+    for shift in ONSET_SHIFTS:
+        audio = np.concatenate([mine[: len(mine) - int(shift * SAMPLE_RATE)], other])
+        onset = (len(mine) - int(shift * SAMPLE_RATE)) / SAMPLE_RATE
+        live = LiveAudio("interview", VadStream(), encoder, params)
+        found: float | None = None
+        for k in range(0, len(audio), SAMPLE_RATE):
+            end = min(len(audio), k + SAMPLE_RATE) / SAMPLE_RATE
+            started = any(t.kind == "start" for t in live.feed(audio[k : k + SAMPLE_RATE], end))
+            if started and found is None:
+                found = round(end - onset, 1)
+        delays.append(found)
+    return delays
+
+
+def cut_in_table(encoder: SpeakerEncoder, evalset: Path) -> str:
+    raw = decode(evalset / "audio" / TURNS_CLIP)
+    rows = [
+        "| voices, judged from | "
+        + " | ".join(f"onset {s:.1f} s earlier" for s in ONSET_SHIFTS)
+        + " | max |",
+        "|---|" + "---|" * (len(ONSET_SHIFTS) + 1),
+    ]
+    for first, second in CUT_INS:
+        for name, which in (("middle window", (1,)), ("last window", (2,))):
+            delays = cut_in_delays(encoder, raw, first, second, which)
+            cells = ["never" if d is None else f"{d:.1f}" for d in delays]
+            worst = max((d for d in delays if d is not None), default=None)
+            rows.append(
+                f"| {first} then {second}, {name} | "
+                + " | ".join(cells)
+                + f" | {'never' if worst is None or None in delays else f'{worst:.1f}'} |"
+            )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     from proctor.audio.models import encoder_path
     from proctor.config import get_settings
@@ -102,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     path = encoder_path(get_settings().models_dir, verify=True)
     encoder = SpeakerEncoder(path, int8=not exact)
     print(table(encoder, evalset))
+    print()
+    print(cut_in_table(encoder, evalset))
     return 0
 
 
