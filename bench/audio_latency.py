@@ -38,7 +38,7 @@ from socketio import packet
 from bench import markdown
 from proctor.audio.clips import webm_chunks
 from proctor.audio.decode import SAMPLE_RATE, decode
-from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
+from proctor.audio.labels import TURNS, TURNS_CLIP, person_audio
 from proctor.audio.vad import Vad, speech_segments
 
 ENROLL_S = 7.2  # the turn-taking recording has no 20 s turn of one person
@@ -168,15 +168,7 @@ async def run(ctx: Any, url: str, repeats: int, frame_seconds: float) -> dict[st
     first = speech_segments(Vad().probabilities(exam_audio), len(exam_audio) / SAMPLE_RATE)[0][0]
     turns = decode(EVALSET / "audio" / TURNS_CLIP)
 
-    def cut(person: str) -> np.ndarray:
-        return np.concatenate(
-            [
-                turns[int((a + EDGE) * SAMPLE_RATE) : int((b - EDGE) * SAMPLE_RATE)]
-                for a, b in TURNS[person]
-            ]
-        )
-
-    mine, other = cut("C"), cut("D")
+    mine, other = person_audio(turns, TURNS["C"]), person_audio(turns, TURNS["D"])
     interview_audio = np.concatenate([mine, other])
     out: dict[str, Any] = {"exam": [], "interview": []}
     for _ in range(repeats):

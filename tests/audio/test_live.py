@@ -10,7 +10,7 @@ import pytest
 from proctor.audio.analyze import AudioAnalyzer
 from proctor.audio.decode import SAMPLE_RATE, decode
 from proctor.audio.encoder import SpeakerEncoder
-from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
+from proctor.audio.labels import TURNS, TURNS_CLIP, person_audio
 from proctor.audio.live import (
     CLIP_MAX_S,
     OTHER_VOICE,
@@ -37,10 +37,7 @@ def feed(live: LiveAudio, samples: np.ndarray) -> list[AudioTransition]:
 
 
 def turns(samples: np.ndarray, person: str) -> np.ndarray:
-    rate = SAMPLE_RATE
-    return np.concatenate(
-        [samples[int((a + EDGE) * rate) : int((b - EDGE) * rate)] for a, b in TURNS[person]]
-    )
+    return person_audio(samples, TURNS[person])
 
 
 def test_the_mode_is_read_from_the_session_settings() -> None:

@@ -17,7 +17,7 @@ import pypdf
 import pytest
 
 from proctor.audio.decode import SAMPLE_RATE, decode
-from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
+from proctor.audio.labels import TURNS, TURNS_CLIP, person_audio, turn_audio
 from proctor.audio.stream import OpusStream
 from tests.audio.chunks import webm_chunks
 from tests.conftest import with_models
@@ -125,11 +125,8 @@ async def test_interview_another_voice_after_the_candidates_is_an_event(
     live = audio_server
     samples = decode(evalset / "audio" / TURNS_CLIP)
 
-    def cut(turn: tuple[float, float]) -> np.ndarray:
-        return samples[int((turn[0] + EDGE) * SAMPLE_RATE) : int((turn[1] - EDGE) * SAMPLE_RATE)]
-
-    candidate_voice = np.concatenate([cut(t) for t in TURNS["C"]])  # 13.3 s of one person
-    other_voice = cut(TURNS["D"][0])
+    candidate_voice = person_audio(samples, TURNS["C"])  # 13.3 s of one person
+    other_voice = turn_audio(samples, TURNS["D"][0])
     audio = np.concatenate([candidate_voice, other_voice])
     with httpx.Client(base_url=live.url, timeout=60) as http:
         s, interviewer, candidate = await joined(live, http, peers)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from proctor.audio.decode import SAMPLE_RATE
+
 GRID = 0.01  # seconds
 
 
@@ -219,19 +221,33 @@ MEETING_TURNS: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
 EDGE = 0.1  # seconds cut from both ends of a turn, where the next voice may already be heard
 
 
+def turn_audio(
+    samples: np.ndarray, turn: tuple[float, float], rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """One labelled turn's audio, ``EDGE`` cut from both ends."""
+    a, b = turn
+    return samples[int((a + EDGE) * rate) : int((b - EDGE) * rate)]
+
+
+def person_audio(
+    samples: np.ndarray, turns: tuple[tuple[float, float], ...], rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """A person's labelled turns (``turn_audio``) joined end to end."""
+    return np.concatenate([turn_audio(samples, turn, rate) for turn in turns])
+
+
 def turn_cases(samples: np.ndarray, rate: int) -> list[tuple[str, np.ndarray, int]]:
     """(name, audio, voices) cases from the turns: each turn alone and each person's turns
     joined (one voice), and pairs of two people's first turns (two voices)."""
 
     def cut(turn: tuple[float, float]) -> np.ndarray:
-        a, b = turn
-        return samples[int((a + EDGE) * rate) : int((b - EDGE) * rate)]
+        return turn_audio(samples, turn, rate)
 
     cases: list[tuple[str, np.ndarray, int]] = []
     for person, turns in TURNS.items():
         cases += [(f"{person} {a:g}-{b:g} s", cut((a, b)), 1) for a, b in turns]
         if len(turns) > 1:
-            cases.append((f"{person}, all turns", np.concatenate([cut(t) for t in turns]), 1))
+            cases.append((f"{person}, all turns", person_audio(samples, turns, rate), 1))
     for pair in ("AB", "BC", "CD", "AD"):
         joined = np.concatenate([cut(TURNS[p][0]) for p in pair])
         cases.append((f"{pair[0]} then {pair[1]}", joined, 2))

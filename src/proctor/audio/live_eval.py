@@ -28,7 +28,7 @@ import numpy as np
 from proctor.audio.clips import webm_chunks
 from proctor.audio.decode import SAMPLE_RATE, decode
 from proctor.audio.encoder import SpeakerEncoder
-from proctor.audio.labels import EDGE, TURNS, TURNS_CLIP
+from proctor.audio.labels import TURNS, TURNS_CLIP, person_audio, turn_audio
 from proctor.audio.live import CHUNK_SAMPLES, LiveAudio, LiveAudioParams
 from proctor.audio.stream import OpusStream
 from proctor.audio.vad import VadStream
@@ -49,7 +49,7 @@ def distances(encoder: SpeakerEncoder, samples: np.ndarray) -> tuple[np.ndarray,
     live = LiveAudio("interview", None, encoder)  # type: ignore[arg-type]  # no VAD needed
 
     def chunks(a: float, b: float, which: tuple[int, ...] | None) -> list[np.ndarray]:
-        x = samples[int((a + EDGE) * SAMPLE_RATE) : int((b - EDGE) * SAMPLE_RATE)]
+        x = turn_audio(samples, (a, b))
         starts = range(0, len(x) - CHUNK_SAMPLES + 1, CHUNK_SAMPLES)
         return [live._embed(x[i : i + CHUNK_SAMPLES], which) for i in starts]
 
@@ -107,15 +107,7 @@ def cut_in_delays(
     """Seconds from the second voice's onset to the end of the 1 s piece whose feed started
     ``other_voice``, per onset shift (None: never flagged)."""
 
-    def cut(person: str) -> np.ndarray:
-        return np.concatenate(
-            [
-                samples[int((a + EDGE) * SAMPLE_RATE) : int((b - EDGE) * SAMPLE_RATE)]
-                for a, b in TURNS[person]
-            ]
-        )
-
-    mine, other = cut(first), cut(second)
+    mine, other = person_audio(samples, TURNS[first]), person_audio(samples, TURNS[second])
     params = LiveAudioParams(enroll_s=7.2, judge_windows=which)
     delays: list[float | None] = []
     for shift in ONSET_SHIFTS:

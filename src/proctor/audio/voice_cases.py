@@ -28,7 +28,14 @@ from pathlib import Path
 import numpy as np
 
 from proctor.audio.decode import SAMPLE_RATE, decode
-from proctor.audio.labels import EDGE, MEETING_TURNS, TURNS, TURNS2, TURNS2_CLIP, TURNS_CLIP
+from proctor.audio.labels import (
+    MEETING_TURNS,
+    TURNS,
+    TURNS2,
+    TURNS2_CLIP,
+    TURNS_CLIP,
+    turn_audio,
+)
 
 ROOM_DBFS = -65.0
 CLEAR = 0.3  # seconds kept away from any other speaker's labelled turn in a meeting
@@ -183,11 +190,7 @@ def voice_cases(folder: Path) -> Iterator[VoiceCase]:
     for clip, turns in ((TURNS_CLIP, TURNS), (TURNS2_CLIP, TURNS2)):
         samples = decode(folder / clip)
         cut = {
-            person: [
-                samples[int((a + EDGE) * SAMPLE_RATE) : int((b - EDGE) * SAMPLE_RATE)]
-                for a, b in spans
-            ]
-            for person, spans in turns.items()
+            person: [turn_audio(samples, span) for span in spans] for person, spans in turns.items()
         }
         stem = clip.split(".")[0]
         for person, parts in cut.items():
