@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from proctor.audio.clips import OPUS_RATE  # also the rate the header's pre-skip counts in
 from proctor.audio.decode import SAMPLE_RATE
 
 MAX_FRAME = 120 * SAMPLE_RATE // 1000  # an Opus packet holds 120 ms at most
-OPUS_RATE = 48_000  # the rate the header's pre-skip counts in
 
 
 class OpusError(ValueError):

@@ -134,13 +134,13 @@ class OpusStream:
     ``native=False``)."""
 
     def __init__(self, native: bool = True) -> None:
-        import av
 
         self.demuxer = WebmOpusDemuxer()
         self.native = native and libopus.library() is not None
         self._native: libopus.OpusDecoder | None = None
+        # FFmpeg's decoder and its resampler, made at the first packet where libopus is not used
         self._decoder: av.AudioCodecContext | None = None
-        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        self._resampler: av.AudioResampler | None = None
         self.packets = 0
 
     def feed(self, data: bytes) -> np.ndarray:
@@ -171,6 +171,7 @@ class OpusStream:
                 if self.demuxer.codec_private:
                     decoder.extradata = self.demuxer.codec_private
                 self._decoder = decoder
+                self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             try:
                 frames = self._decoder.decode(av.Packet(packet))
             except av.FFmpegError as exc:
@@ -180,6 +181,7 @@ class OpusStream:
         # One resampler call for the whole chunk, not one per 20 ms packet: the same samples
         # (the resampler's filter state runs on across calls) for a third of the CPU.
         for run in _runs(decoded):
+            assert self._resampler is not None  # made with the decoder of these frames
             first = run[0]
             joined = av.AudioFrame.from_ndarray(
                 np.concatenate([_samples(f) for f in run], axis=1),
