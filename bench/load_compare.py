@@ -23,7 +23,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.load import database, nodes, one_run, passes, write_block
+from bench.load import one_run, passes, write_block
+from bench.load_nodes import database, nodes
 
 from proctor.loadtest.frames import default_frames_dir, load_frames
 from proctor.loadtest.report import Report
