@@ -1,0 +1,70 @@
+"""The second look at phones: its rules, and the mirrored pass on the real phone model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from proctor.config import Settings
+from proctor.evaluation.objects import phone_found, read_phone_boxes
+from proctor.evaluation.second_look import at_input_size, confirmed, iou, mirrored, united
+from proctor.vision.detectors.phone import phone_detector
+from tests.conftest import read_bgr, with_models
+
+PHONE = (100.0, 100.0, 200.0, 300.0)
+NEAR = (110.0, 120.0, 210.0, 310.0)  # IoU 0.71 with PHONE
+APART = (400.0, 100.0, 500.0, 300.0)
+
+
+def test_iou() -> None:
+    assert iou(PHONE, PHONE) == 1.0
+    assert iou(PHONE, APART) == 0.0
+    assert abs(iou(PHONE, NEAR) - 16200 / 22800) < 1e-9
+
+
+def test_a_low_box_stands_only_when_confirmed_where_it_is() -> None:
+    own = [(PHONE, 0.3)]
+    assert confirmed(own, [(NEAR, 0.5)], high=0.5, low=0.25, least=0.4) == [(PHONE, 1.0)]
+    assert confirmed(own, [(APART, 0.9)], high=0.5, low=0.25, least=0.4) == []
+    assert confirmed(own, [(NEAR, 0.3)], high=0.5, low=0.25, least=0.4) == []  # too unsure
+    assert confirmed([(PHONE, 0.2)], [(NEAR, 0.9)], high=0.5, low=0.25, least=0.4) == []
+    assert confirmed([(PHONE, 0.6)], [], high=0.5, low=0.25, least=0.4) == [(PHONE, 1.0)]
+
+
+def test_united_keeps_both_opinions_above_their_thresholds() -> None:
+    got = united([(PHONE, 0.6), (NEAR, 0.4)], [(APART, 0.5), (NEAR, 0.2)], high=0.5, least=0.45)
+    assert got == [(PHONE, 1.0), (APART, 1.0)]
+
+
+def test_the_mirrored_pass_finds_the_phones_where_they_are(evalset: Path) -> None:
+    detector = with_models(lambda: phone_detector(Settings()))
+    rows = read_phone_boxes(evalset / "phones" / "phones.csv")[:12]
+    found = 0
+    for row in rows:
+        image = read_bgr(evalset / "phones" / "images" / row.file)
+        boxes = [d.box for d in mirrored(detector.detect)(image)]
+        found += sum(phone_found(boxes, truth) for truth in row.boxes)
+        # Mirroring the frame first undoes the pass's own mirror: the plain model's boxes.
+        twice = mirrored(mirrored(detector.detect))(image)
+        plain = detector.detect(image)
+        assert [d.score for d in twice] == [d.score for d in plain]
+        for a, b in zip(twice, plain, strict=True):
+            assert max(abs(p - q) for p, q in zip(a.box, b.box, strict=True)) < 1e-3
+    assert found >= 6, f"the mirrored pass found {found} of the phones of {len(rows)} frames"
+
+
+def test_the_model_at_another_input_size(evalset: Path, tmp_path: Path) -> None:
+    from proctor.vision.detectors.phone import PHONE, PHONE_CLASS
+    from proctor.vision.detectors.yolox import YoloxDetector
+    from proctor.vision.models import bundled_model_path
+
+    shipped = with_models(lambda: phone_detector(Settings()))
+    same = at_input_size(bundled_model_path("phone"), 416, tmp_path / "416.onnx")
+    larger = at_input_size(bundled_model_path("phone"), 512, tmp_path / "512.onnx")
+    labels, thresholds = {PHONE_CLASS: PHONE}, shipped.thresholds
+    at_416 = YoloxDetector(same, labels=labels, thresholds=thresholds)
+    at_512 = YoloxDetector(larger, labels=labels, thresholds=thresholds)
+    assert (at_512.height, at_512.width, len(at_512.cells)) == (512, 512, 64**2 + 32**2 + 16**2)
+    row = read_phone_boxes(evalset / "phones" / "phones.csv")[0]
+    image = read_bgr(evalset / "phones" / "images" / row.file)
+    assert at_416.detect(image) == shipped.detect(image)
+    assert phone_found([d.box for d in at_512.detect(image)], row.boxes[0])
