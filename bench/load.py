@@ -36,6 +36,13 @@ from proctor.loadtest.runner import LoadTest, run
 SHARED_YOLOX = Path(__file__).resolve().parents[2] / "shared" / "models" / "yolox_nano.onnx"
 
 
+def object_label(model: str) -> str:
+    """An object model's name as the node runs it: with the phone model beside it by default."""
+    from proctor.config import Settings
+
+    return model if Settings().phone_model == "none" else f"{model} + phone model"
+
+
 def model_costs(args: argparse.Namespace) -> dict[str, float]:
     """Mean CPU ms per 640x480 frame in this process, one thread, over the load test's frames:
     faces as the command line runs them (``faces``), faces as the live server runs them
@@ -45,9 +52,10 @@ def model_costs(args: argparse.Namespace) -> dict[str, float]:
     from proctor.vision.pipeline import Pipeline
 
     frames = load_frames(args.frames).cycle()
-    models: dict[str, dict[str, Any]] = {"CenterNet": {}}
+    models: dict[str, dict[str, Any]] = {object_label("CenterNet"): {}}
     if args.yolox is not None:
-        models["YOLOX-Nano"] = {"object_model": "onnx-yolox", "object_model_path": args.yolox}
+        yolox = {"object_model": "onnx-yolox", "object_model_path": args.yolox}
+        models[object_label("YOLOX-Nano")] = yolox
     every = Settings().full_range_every
 
     def cpu_ms(fn: Any, *args: Any, **kwargs: Any) -> float:
@@ -275,10 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     configs: list[tuple[int, str, str, dict[str, str]]] = []
     for count in args.nodes:
         for db in args.databases if count == 1 else ["postgres"]:
-            configs.append((count, "CenterNet", db, {}))
+            configs.append((count, object_label("CenterNet"), db, {}))
     if args.yolox is not None:
         yolox = {"PROCTOR_OBJECT_MODEL": "onnx-yolox", "PROCTOR_OBJECT_MODEL_PATH": str(args.yolox)}
-        configs.append((1, "YOLOX-Nano", args.databases[-1], yolox))
+        configs.append((1, object_label("YOLOX-Nano"), args.databases[-1], yolox))
     for count, model, kind, extra in configs:
         workers = args.workers or max(1, cores // count)
         label = f"{count} × {workers}, {model}, {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}"
@@ -308,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
 of {args.seconds:g} s at {args.fps:g} fps: real evaluation-set photos letterboxed to 640×480
 (four one-face frames, then four no-face frames, so no-face events start and end all the time),
 a browser event from each candidate every 10 s, faces on every frame and objects asked for on
-every second frame (CenterNet, the default{
+every second frame ({object_label("CenterNet")}, the default{
         "; one YOLOX-Nano row for comparison" if args.yolox else ""
     }). Interviewers join the next node, so with two nodes every event crosses Redis. A
 failing run is run again once (other work on the machine can spoil one run). Pass: p95 frame →
