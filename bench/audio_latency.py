@@ -105,9 +105,17 @@ async def latency(url: str, mode: str, audio: np.ndarray, onset_s: float) -> flo
     return (received - (started + onset_s)) * 1000
 
 
-async def frames_ms(ctx: Any, url: str, seconds: float, audio_streams: int) -> float:
+def workers_cpu(ctx: Any) -> float:
+    """Seconds of CPU the vision workers have used."""
+    import psutil
+
+    return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in ctx.pool.worker_pids())
+
+
+async def frames_ms(ctx: Any, url: str, seconds: float, audio_streams: int) -> tuple[float, float]:
     """Mean face analysis time of one candidate's frames while ``audio_streams`` candidates
-    stream continuous speech."""
+    stream continuous speech: from asking to the result (queue wait and IPC included), and the
+    vision workers' own CPU per frame."""
     speech = decode(EVALSET / "audio" / "meeting_trn09.wav")
     s, interviewer, candidate = await session(url, "exam")
     others = [await session(url, mode) for mode in ("exam", "interview") * audio_streams][
@@ -119,7 +127,7 @@ async def frames_ms(ctx: Any, url: str, seconds: float, audio_streams: int) -> f
     ]
     images = [(EVALSET / "images" / name).read_bytes() for name in CYCLE]
     stats = ctx.live.stats
-    n0, t0 = stats.frames_analyzed, stats.analysis_seconds
+    n0, t0, cpu0 = stats.frames_analyzed, stats.analysis_seconds, workers_cpu(ctx)
     start, n = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         payload = {"session_id": s["session_id"], "image": images[n % len(images)]}
@@ -131,7 +139,9 @@ async def frames_ms(ctx: Any, url: str, seconds: float, audio_streams: int) -> f
     for _, i, c in [(s, interviewer, candidate), *others]:
         await i.disconnect()
         await c.disconnect()
-    return float(1000 * (stats.analysis_seconds - t0) / max(1, stats.frames_analyzed - n0))
+    frames = max(1, stats.frames_analyzed - n0)
+    cpu = workers_cpu(ctx) - cpu0
+    return 1000 * (stats.analysis_seconds - t0) / frames, 1000 * cpu / frames
 
 
 async def cpu_per_second(ctx: Any, url: str, mode: str, audio: np.ndarray) -> list[float]:
@@ -182,10 +192,15 @@ async def run(ctx: Any, url: str, repeats: int, frame_seconds: float) -> dict[st
     if ctx.pool.ready and frame_seconds > 0:
         await frames_ms(ctx, url, 10, 0)  # warm-up: the first frames of a worker are slow
         # Alone, beside audio, alone again: the machine's other load shows as the two differ.
-        first = await frames_ms(ctx, url, frame_seconds, 0)
-        out["frames_with_audio"] = await frames_ms(ctx, url, frame_seconds, 4)
-        out["frames_alone"] = (first + await frames_ms(ctx, url, frame_seconds, 0)) / 2
-        out["frames_alone_runs"] = first, 2 * out["frames_alone"] - first
+        before = await frames_ms(ctx, url, frame_seconds, 0)
+        out["frames_with_audio"], out["cpu_with_audio"] = await frames_ms(
+            ctx, url, frame_seconds, 4
+        )
+        last = await frames_ms(ctx, url, frame_seconds, 0)
+        out["frames_alone"] = (before[0] + last[0]) / 2
+        out["frames_alone_runs"] = before[0], last[0]
+        out["cpu_alone"] = (before[1] + last[1]) / 2
+        out["cpu_alone_runs"] = before[1], last[1]
     return out
 
 
@@ -224,6 +239,12 @@ def table(r: dict[str, Any], repeats: int, workers: int, frame_seconds: float) -
             f"one after) → beside 4 candidates streaming speech ({frame_seconds:.0f} s each, "
             f"{workers} worker) | {r['frames_alone']:.1f} (runs {a:.1f}, {b:.1f}) → "
             f"{r['frames_with_audio']:.1f} ms (×{ratio:.2f}) |"
+        )
+        a, b = r["cpu_alone_runs"]
+        lines.append(
+            f"| the vision worker's CPU per frame, the same runs | {r['cpu_alone']:.1f} (runs "
+            f"{a:.1f}, {b:.1f}) → {r['cpu_with_audio']:.1f} ms "
+            f"(×{r['cpu_with_audio'] / r['cpu_alone']:.2f}) |"
         )
     return "\n".join(lines)
 
