@@ -1,8 +1,11 @@
 """The phone model's cost beside the object model it runs with.
 
 Round-robin on real evaluation images scaled to 640x480 (one call of each in turn, so a busy
-machine slows both alike): CenterNet's full ``detect()``, the phone model's, and the two together
-as the default detector runs them. Prints medians in ms and the ratios, measured in one run.
+machine slows both alike): CenterNet's full ``detect()``, the phone model's one pass, the phone
+model with its second look (a pass over the mirrored frame where a box is unsure), and the
+default detector (CenterNet and the phone model with its second look). Prints medians and means
+in ms (the second look runs on some frames only, so its mean is its cost) and the ratios,
+measured in one run.
 
     python -m bench.phone [--runs 100] [--threads 1]
 """
@@ -20,7 +23,7 @@ from tests.conftest import EVALSET_DIR, read_bgr
 from proctor.config import Settings
 from proctor.evaluation.machine import describe
 from proctor.vision.detectors.base import create
-from proctor.vision.detectors.phone import phone_detector
+from proctor.vision.detectors.phone import MirrorConfirmed, live_phone_detector, phone_detector
 
 
 def main() -> int:
@@ -31,11 +34,17 @@ def main() -> int:
     settings = Settings(vision_threads=args.threads)
     plain = create(settings.model_copy(update={"phone_model": "none"}))
     phones = phone_detector(settings)
+    looked = live_phone_detector(settings)
     both = create(settings)
     files = sorted(Path(EVALSET_DIR / "images").glob("*.jpg"))
     frames = [cv2.resize(read_bgr(f), (640, 480)) for f in files]
-    times: dict[str, list[float]] = {"object model": [], "phone model": [], "together": []}
-    calls = {"object model": plain.detect, "phone model": phones.detect, "together": both.detect}
+    calls = {
+        "object model": plain.detect,
+        "phone model": phones.detect,
+        "second look": looked.detect,
+        "together": both.detect,
+    }
+    times: dict[str, list[float]] = {name: [] for name in calls}
     for i in range(args.runs):
         frame = frames[i % len(frames)]
         for name, call in calls.items():
@@ -46,8 +55,14 @@ def main() -> int:
     print(describe())
     print(f"{args.runs} frames of 640x480, {args.threads} thread(s); {plain.name} + phone model")
     for name, values in times.items():
-        med = statistics.median(values)
-        print(f"{name:>13}: median {med:6.1f} ms  ({med / base:.2f}x the object model)")
+        med, mean = statistics.median(values), statistics.mean(values)
+        print(
+            f"{name:>13}: median {med:6.1f} ms, mean {mean:6.1f} ms  "
+            f"({med / base:.2f}x / {mean / statistics.mean(times['object model']):.2f}x "
+            "the object model)"
+        )
+    if isinstance(looked, MirrorConfirmed):
+        print(f"the mirrored pass ran on {looked.second_looks} of {args.runs} frames")
     return 0
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from proctor.config import Settings
 from proctor.evaluation.objects import phone_found, read_phone_boxes
-from proctor.evaluation.second_look import at_input_size, confirmed, iou, mirrored, united
-from proctor.vision.detectors.phone import phone_detector
+from proctor.evaluation.second_look import at_input_size, confirmed, united
+from proctor.vision.detectors.phone import iou, mirrored, phone_detector
 from tests.conftest import read_bgr, with_models
 
 PHONE = (100.0, 100.0, 200.0, 300.0)

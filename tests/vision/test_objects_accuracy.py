@@ -82,10 +82,11 @@ def test_default_detector_meets_the_numbers(evalset: Path) -> None:
         assert scores[label].recall >= 0.5, (label, scores[label])
     assert scores["extra_person"].recall >= 0.6, scores["extra_person"]
     # Phones come from the phone model, trained for phones held up at a webcam. The manifest's
-    # phone photos are mostly calls at the ear in the street: it finds 1 of 5 there (CenterNet
-    # alone 4 of 5, held by test_object_model_alone_still_finds_phones_at_the_ear), a known
-    # limit named in its model card; it must not get worse, nor raise more false alarms.
-    assert scores["cell_phone"].tp >= 1 and scores["cell_phone"].fp <= 1, scores["cell_phone"]
+    # phone photos are mostly calls at the ear in the street: it finds 2 of 5 there with its
+    # second look (CenterNet alone 4 of 5, held by
+    # test_object_model_alone_still_finds_phones_at_the_ear), a known limit named in its model
+    # card; it must not get worse, nor raise more false alarms.
+    assert scores["cell_phone"].tp >= 2 and scores["cell_phone"].fp <= 1, scores["cell_phone"]
 
     phone_rows = read_phone_boxes(evalset / "phones" / "phones.csv")
     phone_dets = run_images(
@@ -93,8 +94,8 @@ def test_default_detector_meets_the_numbers(evalset: Path) -> None:
     )
     boxes = {f: [d.box for d in dets if d.label == "cell_phone"] for f, dets in phone_dets.items()}
     phones = score_phones(boxes, phone_rows, labels, manifest)
-    # measured 0.65 recall and 1 false alarm in 37 (docs/EVALUATION.md; CenterNet: 0.56)
-    assert phones.recall >= 0.6
+    # measured 0.68 recall and 1 false alarm in 37 (docs/EVALUATION.md; CenterNet: 0.56)
+    assert phones.recall >= 0.66
     assert phones.false_alarm_rate <= 0.06
 
 

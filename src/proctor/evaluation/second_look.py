@@ -15,6 +15,8 @@ YOLOX is convolutional, only its output reshapes name the 416 grid; ``at_input_s
 
 For each, the setting with the highest recall whose false alarms, on stills and on clip frames
 alike, stay at or under 5%, beside the phone model alone (docs/EVALUATION.md, "A second look").
+The best, unsure boxes confirmed by the mirrored pass, is what the product runs
+(``vision.detectors.phone.MirrorConfirmed``).
 """
 
 from __future__ import annotations
@@ -32,36 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from proctor.evaluation.phones import FLOOR, Point, Runs, Scored, collect, point
+from proctor.vision.detectors.phone import OVERLAP, iou, mirrored
 from proctor.vision.types import Box, Detection
 
 Detect = Callable[[np.ndarray], list[Detection]]
-OVERLAP = 0.3  # IoU at which a second opinion's box confirms a phone-model box
 LEVEL = 0.05  # false alarms allowed, on stills and on clip frames alike
 HIGHS = (0.5, 0.55, 0.6)
 LOWS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
 OTHERS = (0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
-
-
-def iou(a: Box, b: Box) -> float:
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(iw, 0.0) * max(ih, 0.0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def mirrored(detect: Detect) -> Detect:
-    """``detect`` run on the left-right mirror of the frame, its boxes mapped back."""
-
-    def run(image: np.ndarray) -> list[Detection]:
-        width = image.shape[1]
-        flipped = np.ascontiguousarray(image[:, ::-1])
-        return [
-            Detection(d.label, d.score, (width - d.box[2], d.box[1], width - d.box[0], d.box[3]))
-            for d in detect(flipped)
-        ]
-
-    return run
 
 
 def confirmed(own: Scored, other: Scored, high: float, low: float, least: float) -> Scored:
