@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from proctor.config import Settings
 from proctor.evaluation.objects import phone_found, read_phone_boxes
 from proctor.evaluation.second_look import at_input_size, confirmed, united
-from proctor.vision.detectors.phone import iou, mirrored, phone_detector
+from proctor.vision.detectors.common import iou_matrix
+from proctor.vision.detectors.phone import confirmed_by, mirrored, phone_detector
 from tests.conftest import read_bgr, with_models
 
 PHONE = (100.0, 100.0, 200.0, 300.0)
@@ -15,10 +18,14 @@ NEAR = (110.0, 120.0, 210.0, 310.0)  # IoU 0.71 with PHONE
 APART = (400.0, 100.0, 500.0, 300.0)
 
 
-def test_iou() -> None:
-    assert iou(PHONE, PHONE) == 1.0
-    assert iou(PHONE, APART) == 0.0
-    assert abs(iou(PHONE, NEAR) - 16200 / 22800) < 1e-9
+def test_a_box_is_confirmed_by_one_that_overlaps_it() -> None:
+    overlaps = iou_matrix(np.array([PHONE]), np.array([PHONE, APART, NEAR]))[0]
+    assert overlaps[0] == 1.0
+    assert overlaps[1] == 0.0
+    assert abs(overlaps[2] - 16200 / 22800) < 1e-9
+    assert confirmed_by([PHONE, APART], [NEAR]).tolist() == [True, False]
+    assert confirmed_by([PHONE], []).tolist() == [False]
+    assert confirmed_by([], [NEAR]).tolist() == []
 
 
 def test_a_low_box_stands_only_when_confirmed_where_it_is() -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from proctor.evaluation.phones import FLOOR, Point, Runs, Scored, collect, point
-from proctor.vision.detectors.phone import OVERLAP, iou, mirrored
+from proctor.vision.detectors.phone import confirmed_by, mirrored
 from proctor.vision.types import Box, Detection
 
 Detect = Callable[[np.ndarray], list[Detection]]
@@ -46,12 +46,10 @@ OTHERS = (0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 
 def confirmed(own: Scored, other: Scored, high: float, low: float, least: float) -> Scored:
     """The phone model's boxes at ``high``, and those from ``low`` that ``other`` confirms."""
-    confirming = [b for b, s in other if s >= least]
-    return [
-        (box, 1.0)
-        for box, score in own
-        if score >= high or (score >= low and any(iou(box, c) >= OVERLAP for c in confirming))
-    ]
+    unsure = [b for b, s in own if low <= s < high]
+    kept = confirmed_by(unsure, [b for b, s in other if s >= least])
+    sure = [(b, 1.0) for b, s in own if s >= high]
+    return sure + [(b, 1.0) for b, keep in zip(unsure, kept, strict=True) if keep]
 
 
 def united(own: Scored, other: Scored, high: float, least: float) -> Scored:

@@ -15,12 +15,13 @@ second look").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from proctor.vision.detectors.base import ObjectDetector
+from proctor.vision.detectors.common import iou_matrix
 from proctor.vision.detectors.yolox import YoloxDetector
 from proctor.vision.types import Box, Detection
 
@@ -32,12 +33,13 @@ PHONE_CLASS = 67  # the model keeps COCO's numbering; only this row was trained
 OVERLAP = 0.3  # IoU at which the mirrored pass's box confirms an unsure one
 
 
-def iou(a: Box, b: Box) -> float:
-    iw = min(a[2], b[2]) - max(a[0], b[0])
-    ih = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(iw, 0.0) * max(ih, 0.0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+def confirmed_by(boxes: Sequence[Box], others: Sequence[Box]) -> np.ndarray:
+    """For each of ``boxes``, whether one of ``others`` overlaps it (IoU ≥ ``OVERLAP``)."""
+    if not boxes or not others:
+        return np.zeros(len(boxes), dtype=bool)
+    overlaps = iou_matrix(np.asarray(boxes), np.asarray(others)) >= OVERLAP
+    confirmed: np.ndarray = np.any(overlaps, axis=1)
+    return confirmed
 
 
 def mirrored(
@@ -58,13 +60,17 @@ def mirrored(
 
 class MirrorConfirmed(ObjectDetector):
     """The phone model, its unsure boxes kept only where its pass over the mirrored frame also
-    finds a phone (score ``mirror`` or more, IoU ≥ ``OVERLAP``)."""
+    finds a phone (score ``mirror`` or more, IoU ≥ ``OVERLAP``).
+
+    The model itself runs at the lowest of the three scores and the boxes are sorted here: NMS
+    keeps a box or not by the boxes that score higher, so the boxes above any score are the same
+    as a run at that score would give."""
 
     def __init__(self, phones: YoloxDetector, *, unsure: float, mirror: float) -> None:
         self.phones = phones
         self.name = phones.name
-        self.sure = phones.thresholds[PHONE]
         self.unsure, self.mirror = unsure, mirror
+        self.thresholds = phones.thresholds
         self.second_looks = 0  # frames the mirrored pass ran on
         self._invoke_ms = 0.0
 
@@ -74,29 +80,24 @@ class MirrorConfirmed(ObjectDetector):
 
     @thresholds.setter
     def thresholds(self, value: dict[str, float]) -> None:
-        self.sure = value.get(PHONE, self.sure)
+        self.sure = value[PHONE]
+        self.phones.thresholds = {PHONE: min(self.sure, self.unsure, self.mirror)}
 
     def invoke_ms(self) -> float:
         return self._invoke_ms
 
-    def _at(
-        self, threshold: float, detect: Callable[[np.ndarray], list[Detection]], image: np.ndarray
-    ) -> list[Detection]:
-        self.phones.thresholds = {PHONE: threshold}
-        found = detect(image)
-        self._invoke_ms += self.phones.invoke_ms()
-        return found
-
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
-        self._invoke_ms = 0.0
-        found = self._at(min(self.unsure, self.sure), self.phones.detect, image_bgr)
+        found = self.phones.detect(image_bgr)
+        self._invoke_ms = self.phones.invoke_ms()
         sure = [d for d in found if d.score >= self.sure]
-        unsure = [d for d in found if d.score < self.sure]
+        unsure = [d for d in found if self.unsure <= d.score < self.sure]
         if not unsure:
             return sure
         self.second_looks += 1
-        seen = [d.box for d in self._at(self.mirror, mirrored(self.phones.detect), image_bgr)]
-        return sure + [d for d in unsure if any(iou(d.box, box) >= OVERLAP for box in seen)]
+        seen = [d.box for d in mirrored(self.phones.detect)(image_bgr) if d.score >= self.mirror]
+        self._invoke_ms += self.phones.invoke_ms()
+        kept = confirmed_by([d.box for d in unsure], seen)
+        return sure + [d for d, keep in zip(unsure, kept, strict=True) if keep]
 
 
 class WithPhones(ObjectDetector):
