@@ -143,3 +143,20 @@ def test_the_accounting_finds_what_is_missing() -> None:
     assert len(report(audio=AudioCounts(sent=4, accepted=3, refused=1), server=heard).problems) == 2
     assert len(report(audio=AudioCounts(sent=5, accepted=5), server=heard).problems) == 1
     assert percentile([], 0.5) is None and percentile([5.0], 0.99) == 5.0
+
+
+def test_counts_of_two_clients_add_up_field_by_field() -> None:
+    frames = FrameCounts(sent=3, accepted=2, rejected=1, errors={"rate limited": 1})
+    frames.note_refusal({"ok": False, "error": "rate limited"})
+    frames.add(FrameCounts(sent=2, not_accepted=1, unacked=1, errors={"ended": 1}))
+    assert frames == FrameCounts(
+        sent=5,
+        accepted=2,
+        not_accepted=1,
+        rejected=1,
+        unacked=1,
+        errors={"rate limited": 2, "ended": 1},
+    )
+    audio = AudioCounts(sent=1, accepted=1)
+    audio.add(AudioCounts(sent=2, accepted=1, refused=1, errors={"too large": 1}))
+    assert audio == AudioCounts(sent=3, accepted=2, refused=1, errors={"too large": 1})

@@ -11,6 +11,8 @@ from typing import Literal
 
 import numpy as np
 
+from proctor.loadtest.counts import AckCounts
+
 AudioMode = Literal["interview", "exam"]
 # Continuous speech: the audio process's worst case (every chunk goes through the VAD and, in
 # an interview, the speaker encoder).
@@ -24,20 +26,12 @@ class AudioFeed:
 
 
 @dataclass
-class AudioCounts:
+class AudioCounts(AckCounts):
     sent: int = 0
     accepted: int = 0
     refused: int = 0  # ack not ok: the stream stops (a page would start a new one)
     unacked: int = 0
     errors: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: AudioCounts) -> None:
-        self.sent += other.sent
-        self.accepted += other.accepted
-        self.refused += other.refused
-        self.unacked += other.unacked
-        for k, v in other.errors.items():
-            self.errors[k] = self.errors.get(k, 0) + v
 
 
 def default_recording() -> Path | None:

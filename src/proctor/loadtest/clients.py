@@ -12,28 +12,20 @@ from typing import Any
 import socketio
 
 from proctor.loadtest.audio import AudioCounts, AudioFeed
+from proctor.loadtest.counts import AckCounts
 from proctor.loadtest.frames import FrameSet
 
 ACK_TIMEOUT = 15.0
 
 
 @dataclass
-class FrameCounts:
+class FrameCounts(AckCounts):
     sent: int = 0
     accepted: int = 0  # ack ok and accepted: in the server's slot
     not_accepted: int = 0  # ack ok, but live analysis is off
     rejected: int = 0  # ack not ok (rate limited, ended, invalid)
     unacked: int = 0  # no ack in time, or the connection dropped
     errors: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: FrameCounts) -> None:
-        self.sent += other.sent
-        self.accepted += other.accepted
-        self.not_accepted += other.not_accepted
-        self.rejected += other.rejected
-        self.unacked += other.unacked
-        for k, v in other.errors.items():
-            self.errors[k] = self.errors.get(k, 0) + v
 
 
 async def connect(url: str, token: str) -> socketio.AsyncClient:
@@ -147,8 +139,7 @@ class Candidate:
                 c.not_accepted += 1
             return
         c.rejected += 1
-        reason = str(ack.get("error") if isinstance(ack, dict) else ack)
-        c.errors[reason] = c.errors.get(reason, 0) + 1
+        c.note_refusal(ack)
 
     async def _stream_audio(self, chunks: list[bytes], start: float, duration: float) -> None:
         """Chunk k leaves once its second is over and the last chunk is acknowledged, as the
@@ -170,8 +161,7 @@ class Candidate:
                 c.accepted += 1
                 continue
             c.refused += 1
-            reason = str(ack.get("error") if isinstance(ack, dict) else ack)
-            c.errors[reason] = c.errors.get(reason, 0) + 1
+            c.note_refusal(ack)
             return
 
     async def _send_event(self, client_id: str) -> None:
