@@ -40,6 +40,7 @@ from proctor.audio.clips import webm_chunks
 from proctor.audio.decode import SAMPLE_RATE, decode
 from proctor.audio.labels import TURNS, TURNS_CLIP, person_audio
 from proctor.audio.vad import Vad, speech_segments
+from proctor.loadtest.usage import cpu_seconds
 
 ENROLL_S = 7.2  # the turn-taking recording has no 20 s turn of one person
 MODES = ("exam", "interview")
@@ -105,13 +106,6 @@ async def latency(url: str, mode: str, audio: np.ndarray, onset_s: float) -> flo
     return (received - (started + onset_s)) * 1000
 
 
-def workers_cpu(ctx: Any) -> float:
-    """Seconds of CPU the vision workers have used."""
-    import psutil
-
-    return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in ctx.pool.worker_pids())
-
-
 async def frames_ms(ctx: Any, url: str, seconds: float, audio_streams: int) -> tuple[float, float]:
     """Mean face analysis time of one candidate's frames while ``audio_streams`` candidates
     stream continuous speech: from asking to the result (queue wait and IPC included), and the
@@ -127,7 +121,8 @@ async def frames_ms(ctx: Any, url: str, seconds: float, audio_streams: int) -> t
     ]
     images = [(EVALSET / "images" / name).read_bytes() for name in CYCLE]
     stats = ctx.live.stats
-    n0, t0, cpu0 = stats.frames_analyzed, stats.analysis_seconds, workers_cpu(ctx)
+    workers = ctx.pool.worker_pids()
+    n0, t0, cpu0 = stats.frames_analyzed, stats.analysis_seconds, cpu_seconds(workers)
     start, n = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         payload = {"session_id": s["session_id"], "image": images[n % len(images)]}
@@ -140,7 +135,7 @@ async def frames_ms(ctx: Any, url: str, seconds: float, audio_streams: int) -> t
         await i.disconnect()
         await c.disconnect()
     frames = max(1, stats.frames_analyzed - n0)
-    cpu = workers_cpu(ctx) - cpu0
+    cpu = cpu_seconds(workers) - cpu0
     return 1000 * (stats.analysis_seconds - t0) / frames, 1000 * cpu / frames
 
 

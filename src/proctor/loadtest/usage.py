@@ -19,7 +19,8 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user and system) of ``pids`` and their children so far."""
     total = 0.0
     for pid in pids:
         for proc in _tree(pid):
@@ -52,7 +53,7 @@ class ProcessSampler:
     def start(self) -> None:
         if not self.pids:
             return
-        self._start_cpu, self._start = _cpu_seconds(self.pids), time.monotonic()
+        self._start_cpu, self._start = cpu_seconds(self.pids), time.monotonic()
         self._thread.start()
 
     def _sample(self) -> None:
@@ -65,6 +66,6 @@ class ProcessSampler:
         self._stop.set()
         self._thread.join()
         elapsed = max(1e-6, time.monotonic() - self._start)
-        cpu = 100 * (_cpu_seconds(self.pids) - self._start_cpu) / elapsed
+        cpu = 100 * (cpu_seconds(self.pids) - self._start_cpu) / elapsed
         rss = max(self._peak_rss, _rss(self.pids))
         return {"cpu_percent": round(cpu, 1), "peak_rss_mb": round(rss / 1e6, 1)}
