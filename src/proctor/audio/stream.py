@@ -134,7 +134,6 @@ class OpusStream:
     ``native=False``)."""
 
     def __init__(self, native: bool = True) -> None:
-
         self.demuxer = WebmOpusDemuxer()
         self.native = native and libopus.library() is not None
         self._native: libopus.OpusDecoder | None = None
