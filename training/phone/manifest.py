@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import subprocess
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from training.phone import leakage
+from training.phone import leakage, pinned
 
 REPO = "S-Rahul-Naik/AI-Smart-Exam-Proctoring-System"
 COMMIT = "fdedf49541c9bf3d94023ec674a0811ae5326f9c"
@@ -37,20 +36,15 @@ FIELDS = [
 ]
 
 
-def _git(clone: Path, *args: str) -> bytes:
-    return subprocess.run(["git", "-C", str(clone), *args], check=True, capture_output=True).stdout
-
-
 def read_manifest(path: Path = MANIFEST) -> list[dict[str, str]]:
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
+    return pinned.read_rows(path)
 
 
 def prepare(
     clone: Path, out: Path, dev_images: Path, write_manifest: bool = False
 ) -> list[dict[str, str]]:
     """Extract the training split into ``out``/{images,labels}; return the manifest rows."""
-    names = _git(clone, "ls-tree", "-r", "--name-only", COMMIT, ROOT).decode().splitlines()
+    names = pinned.git(clone, "ls-tree", "-r", "--name-only", COMMIT, ROOT).decode().splitlines()
     images = sorted(n for n in names if n.startswith(f"{ROOT}/images/"))
     dev = leakage.read_hashes(sorted(dev_images.glob("*.jpg")))
     expected = (
@@ -60,20 +54,20 @@ def prepare(
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
 
-    def fetch(path: str, pinned: str | None) -> tuple[bytes, str]:
+    def fetch(path: str, expected_digest: str | None) -> tuple[bytes, str]:
         """A file's bytes from the clone, written under ``out``, checked against the manifest."""
-        blob = _git(clone, "show", f"{COMMIT}:{path}")
+        blob = pinned.git(clone, "show", f"{COMMIT}:{path}")
         digest = hashlib.sha256(blob).hexdigest()
-        if expected and pinned != digest:
+        if expected and expected_digest != digest:
             raise ValueError(f"{path}: SHA-256 {digest} is not the manifest's")
         (out / Path(path).parent.name / Path(path).name).write_bytes(blob)
         return blob, digest
 
     for path in images:
         name = Path(path).name
-        pinned = expected.get(name, {})
-        blob, digest = fetch(path, pinned.get("sha256"))
-        _, label_digest = fetch(f"{ROOT}/labels/{Path(path).stem}.txt", pinned.get("label_sha256"))
+        row = expected.get(name, {})
+        blob, digest = fetch(path, row.get("sha256"))
+        _, label_digest = fetch(f"{ROOT}/labels/{Path(path).stem}.txt", row.get("label_sha256"))
         image = cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             raise ValueError(f"{path}: not a readable image")

@@ -32,24 +32,17 @@ the pinned commit will do) and checks it against the manifest.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import subprocess
 from pathlib import Path
+
+from training.phone import pinned
 
 MANIFEST = Path(__file__).with_name("negatives.csv")
 FIELDS = ["repo", "commit", "path", "sha256", "license", "file"]
 
 
 def read_manifest(path: Path = MANIFEST) -> list[dict[str, str]]:
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _show(clone: Path, commit: str, path: str) -> bytes:
-    return subprocess.run(
-        ["git", "-C", str(clone), "show", f"{commit}:{path}"], check=True, capture_output=True
-    ).stdout
+    return pinned.read_rows(path)
 
 
 def extract(clones: dict[str, Path], out: Path) -> int:
@@ -65,7 +58,7 @@ def extract(clones: dict[str, Path], out: Path) -> int:
         raise KeyError(f"no clone given for {', '.join(missing)}")
     out.mkdir(parents=True, exist_ok=True)
     for row in rows:
-        blob = _show(clones[row["repo"]], row["commit"], row["path"])
+        blob = pinned.git(clones[row["repo"]], "show", f"{row['commit']}:{row['path']}")
         digest = hashlib.sha256(blob).hexdigest()
         if digest != row["sha256"]:
             raise ValueError(
