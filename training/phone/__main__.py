@@ -1,4 +1,5 @@
-"""python -m training.phone prepare|train|export|eval: the phone detector, from open data."""
+"""python -m training.phone: the phone detector, from open data (prepare, negatives, extra, train,
+export, import, eval, crosscheck, people)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ def main() -> None:
         help="a clone of each repository named in training/phone/negatives.csv",
     )
     n.add_argument("--out", default="data/phone-negatives")
+    x = sub.add_parser("extra", help="extract the further pinned phone data (extra.csv)")
+    x.add_argument(
+        "--clone",
+        action="append",
+        default=[],
+        metavar="OWNER/NAME=DIR",
+        help="a clone of each repository named in training/phone/extra.csv",
+    )
+    x.add_argument("--out", default="data/phone-extra")
+    x.add_argument("--dev", default=str(DEFAULT_BASE.parents[1] / "evalset" / "phones" / "images"))
     t = sub.add_parser("train", help="train (resumes from OUT/last.pt when present)")
     t.add_argument("--data", default="data/phone-train")
     t.add_argument("--out", default="runs/phone")
@@ -41,6 +52,8 @@ def main() -> None:
     )
     t.add_argument("--negatives", default="data/phone-negatives", help="phone-free images")
     t.add_argument("--init", default="", help="start from this checkpoint's weights")
+    t.add_argument("--extra", default="", help="the further phone data `extra` wrote")
+    t.add_argument("--extra-repeat", type=int, default=3, help="times each further image is seen")
     t.add_argument("--exclude-groups", default="", help="source groups to keep out (cross-check)")
     e = sub.add_parser("export", help="write a checkpoint as the product's ONNX model")
     e.add_argument("checkpoint")
@@ -59,6 +72,10 @@ def main() -> None:
     c.add_argument("--data", default="data/phone-train")
     c.add_argument("--threshold", type=float, default=0.3)
     c.add_argument("--base", default=str(DEFAULT_BASE))
+    pe = sub.add_parser("people", help="phones of people outside the phone-using set")
+    pe.add_argument("models", nargs="+", help="phone ONNX models, run as the product runs them")
+    pe.add_argument("--extra", default="", help="the detection set as `extra` wrote it")
+    pe.add_argument("--drivers", default="", help="a clone of the drivers' repository")
     args = parser.parse_args()
 
     if args.command == "prepare":
@@ -74,6 +91,24 @@ def main() -> None:
         clones = dict(c.split("=", 1) for c in args.clone)
         count = extract({k: Path(v) for k, v in clones.items()}, Path(args.out))
         print(f"{count} phone-free images in {args.out} (all match negatives.csv)")
+    elif args.command == "extra":
+        from training.phone import extra
+
+        clones = dict(c.split("=", 1) for c in args.clone)
+        clone_paths = {k: Path(v) for k, v in clones.items()}
+        rows = extra.extract(clone_paths, Path(args.out), Path(args.dev))
+        used = extra.training_images(rows)
+        print(f"{len(used)} of {len(rows)} further images in {args.out} (all match extra.csv)")
+    elif args.command == "people":
+        from training.phone.people import report
+
+        print(
+            report(
+                [Path(m) for m in args.models],
+                Path(args.extra) if args.extra else None,
+                Path(args.drivers) if args.drivers else None,
+            )
+        )
     elif args.command == "train":
         from training.phone.train import train
 
@@ -98,8 +133,8 @@ def main() -> None:
 
             per = group_recall(net, Path(args.data), set(args.groups.split(",")), args.threshold)
             found, total = sum(f for f, _ in per.values()), sum(n for _, n in per.values())
-            for g, (f, n) in per.items():
-                print(f"{g}: {f}/{n} = {f / max(n, 1):.2f}")
+            for g, (f, count) in per.items():
+                print(f"{g}: {f}/{count} = {f / max(count, 1):.2f}")
             print(f"held-out groups: {found}/{total} = {found / max(total, 1):.3f}")
             print(f"dev: {dev_recall(net)}")
         elif args.command == "export":

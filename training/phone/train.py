@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from proctor.evaluation.sources import source_group
-from training.phone import data, loss, manifest, model
+from training.phone import data, extra, loss, manifest, model
 from training.phone.evaluate import dev_recall
 
 
@@ -89,7 +89,19 @@ def train(a: argparse.Namespace) -> None:
     # are, and as backgrounds that phones are pasted into.
     negatives = sorted(Path(a.negatives).glob("*")) if a.negatives else []
     items += [data.Item(p, np.zeros((0, 4), np.float32)) for p in negatives]
-    print(f"{len(names)} phone images, {len(negatives)} phone-free images", flush=True)
+    # Further pinned phone data (training/phone/extra.csv), repeated so that it weighs more.
+    extra_items: list[data.Item] = []
+    if a.extra:
+        extra_root = Path(a.extra)
+        extra_names = extra.training_images(extra.read_manifest())
+        extra_items = data.read_items(extra_root / "images", extra_root / "labels", extra_names)
+        negatives += [i.image for i in extra_items if not len(i.boxes)]
+    items += extra_items * a.extra_repeat
+    print(
+        f"{len(names)} phone images, {len(negatives)} phone-free images, "
+        f"{len(extra_items)} further images x{a.extra_repeat}",
+        flush=True,
+    )
     net = model.load_torch(Path(a.base))
     if a.init:
         net.load_state_dict(torch.load(a.init, weights_only=False)["model"])
