@@ -9,6 +9,16 @@ from pathlib import Path
 DEFAULT_BASE = Path(__file__).resolve().parents[3] / "shared" / "models" / "yolox_nano.onnx"
 
 
+def _add_clones(parser: argparse.ArgumentParser, table: str) -> None:
+    parser.add_argument(
+        "--clone",
+        action="append",
+        default=[],
+        metavar="OWNER/NAME=DIR",
+        help=f"a clone of each repository named in {table}",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m training.phone")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -17,22 +27,10 @@ def main() -> None:
     p.add_argument("--data", default="data/phone-train")
     p.add_argument("--dev", default=str(DEFAULT_BASE.parents[1] / "evalset" / "phones" / "images"))
     n = sub.add_parser("negatives", help="extract the pinned phone-free images")
-    n.add_argument(
-        "--clone",
-        action="append",
-        default=[],
-        metavar="OWNER/NAME=DIR",
-        help="a clone of each repository named in training/phone/negatives.csv",
-    )
+    _add_clones(n, "training/phone/negatives.csv")
     n.add_argument("--out", default="data/phone-negatives")
     x = sub.add_parser("extra", help="extract the further pinned phone data (extra.csv)")
-    x.add_argument(
-        "--clone",
-        action="append",
-        default=[],
-        metavar="OWNER/NAME=DIR",
-        help="a clone of each repository named in training/phone/extra.csv",
-    )
+    _add_clones(x, "training/phone/extra.csv")
     x.add_argument("--out", default="data/phone-extra")
     x.add_argument("--dev", default=str(DEFAULT_BASE.parents[1] / "evalset" / "phones" / "images"))
     t = sub.add_parser("train", help="train (resumes from OUT/last.pt when present)")

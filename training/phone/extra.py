@@ -17,7 +17,6 @@ path and SHA-256 (``extra.csv``).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from pathlib import Path
 
@@ -123,10 +122,7 @@ def extract(
                     "".join(p + "\n" for p in phones)
                 )
     if write_manifest:
-        with MANIFEST.open("w", newline="") as f:
-            writer = csv.DictWriter(f, FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
+        pinned.write_rows(MANIFEST, FIELDS, rows)
     return rows
 
 

@@ -8,7 +8,6 @@ folder, checks each against the manifest, and marks the ones too close to an eva
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from pathlib import Path
 
@@ -86,10 +85,7 @@ def prepare(
             }
         )
     if write_manifest:
-        with MANIFEST.open("w", newline="") as f:
-            writer = csv.DictWriter(f, FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
+        pinned.write_rows(MANIFEST, FIELDS, rows)
     return rows
 
 
