@@ -26,8 +26,7 @@ import numpy as np
 
 from proctor.config import Settings
 from proctor.evaluation.objects import phone_found
-from proctor.vision.detectors.phone import PHONE, PHONE_CLASS, MirrorConfirmed
-from proctor.vision.detectors.yolox import YoloxDetector
+from proctor.vision.detectors.phone import PHONE, live_phone_detector
 from proctor.vision.types import Box
 from training.phone import extra, pinned
 
@@ -84,18 +83,7 @@ def drivers(clone: Path) -> Iterator[Sample]:
 def measure(model: Path, samples: list[Sample], settings: Settings) -> dict[str, tuple[int, int]]:
     """Per kind: (phones found, phones) or, for phone-free kinds, (frames with a phone, frames),
     for the model as the product runs it (its threshold and second look from ``settings``)."""
-    plain = YoloxDetector(
-        model,
-        labels={PHONE_CLASS: PHONE},
-        threads=settings.vision_threads,
-        thresholds={PHONE: settings.phone_threshold},
-        nms_iou=settings.object_nms_iou,
-    )
-    detector: YoloxDetector | MirrorConfirmed = plain
-    if settings.phone_second_look:
-        detector = MirrorConfirmed(
-            plain, unsure=settings.phone_unsure_score, mirror=settings.phone_mirror_score
-        )
+    detector = live_phone_detector(settings, model)
     out: dict[str, tuple[int, int]] = {}
     for kind, image, truth in samples:
         boxes = [d.box for d in detector.detect(image) if d.label == PHONE]

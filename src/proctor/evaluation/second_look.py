@@ -131,8 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from proctor.config import Settings
     from proctor.evaluation.objects import read_phone_boxes
     from proctor.vision.detectors.base import create
-    from proctor.vision.detectors.phone import PHONE, PHONE_CLASS, phone_detector
-    from proctor.vision.detectors.yolox import YoloxDetector
+    from proctor.vision.detectors.phone import PHONE, phone_detector
     from proctor.vision.models import bundled_model_path
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -161,7 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             path = at_input_size(bundled_model_path("phone"), size, Path(tmp) / f"{size}.onnx")
-            sized = YoloxDetector(path, labels={PHONE_CLASS: PHONE}, thresholds={PHONE: FLOOR})
+            sized = phone_detector(settings, path)
+            sized.thresholds = {PHONE: FLOOR}
             detect, spent = timed(sized.detect)
             runs = collect(f"{size}", detect, default, args.evalset)
             extra = 1000 * (float(np.median(spent)) - float(np.median(own_ms)))

@@ -26,6 +26,8 @@ from proctor.vision.detectors.yolox import YoloxDetector
 from proctor.vision.types import Box, Detection
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from proctor.config import Settings
 
 PHONE = "cell_phone"
@@ -133,13 +135,14 @@ class WithPhones(ObjectDetector):
         return others + phones
 
 
-def phone_detector(settings: Settings) -> YoloxDetector:
-    """The bundled phone model, checked by SHA-256, at the configured threshold."""
+def phone_detector(settings: Settings, model: Path | None = None) -> YoloxDetector:
+    """The bundled phone model, checked by SHA-256, at the configured threshold; ``model``, a
+    candidate of the same shape (training, evaluation), in its place."""
     from proctor.vision.models import bundled_model_path
 
     threshold = settings.object_thresholds.get(PHONE, settings.phone_threshold)
     return YoloxDetector(
-        bundled_model_path("phone"),
+        model or bundled_model_path("phone"),
         labels={PHONE_CLASS: PHONE},
         threads=settings.vision_threads,
         thresholds={PHONE: threshold},
@@ -147,9 +150,11 @@ def phone_detector(settings: Settings) -> YoloxDetector:
     )
 
 
-def live_phone_detector(settings: Settings) -> YoloxDetector | MirrorConfirmed:
+def live_phone_detector(
+    settings: Settings, model: Path | None = None
+) -> YoloxDetector | MirrorConfirmed:
     """The phone model as the product runs it: with its second look unless turned off."""
-    phones = phone_detector(settings)
+    phones = phone_detector(settings, model)
     if not settings.phone_second_look:
         return phones
     return MirrorConfirmed(
