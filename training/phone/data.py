@@ -15,6 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from training.phone.labels import yolo_boxes, yolo_rows
+
 SIZE = 416
 ASPECTS = ((4 / 3, 0.6), (16 / 9, 0.25), (1.0, 0.15))  # width / height, and how often
 MIN_KEPT = 0.25  # a phone cut by the frame counts while this share of it stays in view
@@ -27,25 +29,12 @@ class Item:
 
 
 def read_items(images: Path, labels: Path, names: list[str]) -> list[Item]:
+    """The exported images (640x640) and their phone boxes."""
     items = []
     for name in names:
-        image = images / name
-        label = labels / (Path(name).stem + ".txt")
-        rows = [r.split() for r in label.read_text().splitlines() if r.strip()]
-        w = h = 640.0
-        boxes = np.array(
-            [
-                [
-                    (float(cx) - float(bw) / 2) * w,
-                    (float(cy) - float(bh) / 2) * h,
-                    (float(cx) + float(bw) / 2) * w,
-                    (float(cy) + float(bh) / 2) * h,
-                ]
-                for _, cx, cy, bw, bh in rows
-            ],
-            dtype=np.float32,
-        ).reshape(-1, 4)
-        items.append(Item(image, boxes))
+        rows = yolo_rows((labels / (Path(name).stem + ".txt")).read_text())
+        boxes = np.array(yolo_boxes(rows, 640.0, 640.0), dtype=np.float32).reshape(-1, 4)
+        items.append(Item(images / name, boxes))
     return items
 
 

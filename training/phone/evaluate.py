@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from training.phone import loss, model
+from training.phone.labels import yolo_boxes, yolo_rows
 
 EVALSET = Path(
     os.environ.get("PROCTOR_EVALSET", Path(__file__).resolve().parents[3] / "shared" / "evalset")
@@ -104,16 +105,11 @@ def group_recall(
             continue
         image = cv2.imread(str(image_path))
         h, w = image.shape[:2]
-        rows = (data / "labels" / (image_path.stem + ".txt")).read_text().split("\n")
+        rows = yolo_rows((data / "labels" / (image_path.stem + ".txt")).read_text())
         b, s = phones(net, image, cache)
         b = b[s >= threshold]
-        for row in filter(None, (r.split() for r in rows)):
-            cx, cy, bw, bh = (float(v) for v in row[1:5])
-            truth = np.array(
-                [(cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h],
-                np.float32,
-            )
+        for box in yolo_boxes(rows, w, h):
             out[group][1] += 1
-            out[group][0] += found(b, truth)
+            out[group][0] += found(b, np.array(box, np.float32))
     net.train()
     return {g: (f, n) for g, (f, n) in out.items()}

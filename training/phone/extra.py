@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from training.phone import leakage, pinned
+from training.phone.labels import yolo_rows
 
 MANIFEST = Path(__file__).with_name("extra.csv")
 FIELDS = [
@@ -59,8 +60,7 @@ def read_manifest(path: Path = MANIFEST) -> list[dict[str, str]]:
 
 def phone_rows(label: bytes, phone_class: str) -> list[str]:
     """The YOLO rows of a label file that are phones, as class 0."""
-    rows = [r.split() for r in label.decode().splitlines() if r.strip()]
-    return [" ".join(["0", *r[1:5]]) for r in rows if r[0] == phone_class]
+    return [" ".join(["0", *r[1:5]]) for r in yolo_rows(label.decode()) if r[0] == phone_class]
 
 
 def extract(

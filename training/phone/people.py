@@ -29,6 +29,7 @@ from proctor.evaluation.objects import phone_found
 from proctor.vision.detectors.phone import PHONE, live_phone_detector
 from proctor.vision.types import Box
 from training.phone import extra, pinned
+from training.phone.labels import yolo_boxes, yolo_rows
 
 DRIVERS_REPO = "bsaisoumith/Driver-Seatbelt-and-Mobile-Phone-detection-using-YOLOv5"
 DRIVERS_COMMIT = "542071df4c2d47e756bbb51e17c405c6ae1f28b5"
@@ -37,25 +38,13 @@ DRIVER_KINDS = {"0": "calling", "1": "texting"}
 Sample = tuple[str, np.ndarray, list[Box]]  # kind, image, phone boxes (none: phone-free)
 
 
-def _yolo_boxes(rows: list[list[str]], w: int, h: int) -> list[Box]:
-    return [
-        (
-            w * (float(cx) - float(bw) / 2),
-            h * (float(cy) - float(bh) / 2),
-            w * (float(cx) + float(bw) / 2),
-            h * (float(cy) + float(bh) / 2),
-        )
-        for _, cx, cy, bw, bh in rows
-    ]
-
-
 def detection_set(root: Path) -> Iterator[Sample]:
     for name in extra.training_images(extra.read_manifest()):
         image = cv2.imread(str(root / "images" / name))
         if image is None:
             raise ValueError(f"{root / 'images' / name}: unreadable; run `extra` first")
         label = (root / "labels" / (Path(name).stem + ".txt")).read_text()
-        boxes = _yolo_boxes([r.split() for r in label.splitlines() if r.strip()], 640, 640)
+        boxes = yolo_boxes(yolo_rows(label), 640, 640)
         yield ("phone held up" if boxes else "phone-free (wallet, case)"), image, boxes
 
 
@@ -67,7 +56,7 @@ def drivers(clone: Path) -> Iterator[Sample]:
     for name in sorted(n for n in names if "/images/" in n):
         label_path = name.replace("/images/", "/labels/").rsplit(".", 1)[0] + ".txt"
         label = git("show", f"{DRIVERS_COMMIT}:{label_path}").decode()
-        rows = [r.split() for r in label.splitlines() if r.strip()]
+        rows = yolo_rows(label)
         image = cv2.imdecode(
             np.frombuffer(git("show", f"{DRIVERS_COMMIT}:{name}"), np.uint8), cv2.IMREAD_COLOR
         )
@@ -75,7 +64,7 @@ def drivers(clone: Path) -> Iterator[Sample]:
             raise ValueError(f"{DRIVERS_REPO}@{DRIVERS_COMMIT}:{name}: not a readable image")
         h, w = image.shape[:2]
         for kind, code in ((k, c) for c, k in DRIVER_KINDS.items()):
-            boxes = _yolo_boxes([r for r in rows if r[0] == code], w, h)
+            boxes = yolo_boxes([r for r in rows if r[0] == code], w, h)
             if boxes:
                 yield f"driver {kind}", image, boxes
 
