@@ -19,6 +19,12 @@ def _add_clones(parser: argparse.ArgumentParser, table: str) -> None:
     )
 
 
+def _add_size(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--size", type=int, default=416, help="input side in pixels (a multiple of 32)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m training.phone")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +40,7 @@ def main() -> None:
     x.add_argument("--out", default="data/phone-extra")
     x.add_argument("--dev", default=str(DEFAULT_BASE.parents[1] / "evalset" / "phones" / "images"))
     t = sub.add_parser("train", help="train (resumes from OUT/last.pt when present)")
+    _add_size(t)
     t.add_argument("--data", default="data/phone-train")
     t.add_argument("--out", default="runs/phone")
     t.add_argument("--base", default=str(DEFAULT_BASE), help="YOLOX-Nano ONNX to start from")
@@ -54,17 +61,21 @@ def main() -> None:
     t.add_argument("--extra-repeat", type=int, default=3, help="times each further image is seen")
     t.add_argument("--exclude-groups", default="", help="source groups to keep out (cross-check)")
     e = sub.add_parser("export", help="write a checkpoint as the product's ONNX model")
+    _add_size(e)
     e.add_argument("checkpoint")
     e.add_argument("--base", default=str(DEFAULT_BASE))
     e.add_argument("--out", required=True)
     i = sub.add_parser("import", help="a checkpoint from an exported model, to train on from it")
+    _add_size(i)
     i.add_argument("onnx", help="a model `export` wrote, e.g. the shipped one")
     i.add_argument("--base", default=str(DEFAULT_BASE))
     i.add_argument("--out", required=True)
     v = sub.add_parser("eval", help="dev recall and false alarms of a checkpoint")
+    _add_size(v)
     v.add_argument("checkpoint")
     v.add_argument("--base", default=str(DEFAULT_BASE))
     c = sub.add_parser("crosscheck", help="recall on source groups a checkpoint never saw")
+    _add_size(c)
     c.add_argument("checkpoint")
     c.add_argument("--groups", required=True, help="comma-separated source groups")
     c.add_argument("--data", default="data/phone-train")
@@ -75,6 +86,10 @@ def main() -> None:
     pe.add_argument("--extra", default="", help="the detection set as `extra` wrote it")
     pe.add_argument("--drivers", default="", help="a clone of the drivers' repository")
     args = parser.parse_args()
+    if getattr(args, "size", 416) != 416:
+        from training.phone import model
+
+        model.use_size(args.size)
 
     if args.command == "prepare":
         from training.phone.manifest import prepare, training_images
@@ -125,7 +140,7 @@ def main() -> None:
         from training.phone import model
 
         net = model.load_torch(Path(args.base))
-        net.load_state_dict(torch.load(args.checkpoint, weights_only=False)["model"])
+        model.load_weights(net, torch.load(args.checkpoint, weights_only=False)["model"])
         if args.command == "crosscheck":
             from training.phone.evaluate import dev_recall, group_recall
 

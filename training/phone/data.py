@@ -17,7 +17,7 @@ import numpy as np
 
 from training.phone.labels import yolo_boxes, yolo_rows
 
-SIZE = 416
+SIZE = 416  # set with the model's by model.use_size
 ASPECTS = ((4 / 3, 0.6), (16 / 9, 0.25), (1.0, 0.15))  # width / height, and how often
 MIN_KEPT = 0.25  # a phone cut by the frame counts while this share of it stays in view
 
@@ -149,7 +149,7 @@ def sample(
     backgrounds: list[Path] | None = None,
     paste_share: float = 0.25,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One augmented training sample: a 416x416 BGR uint8 canvas (frame at the top-left, the
+    """One augmented training sample: a SIZE x SIZE BGR uint8 canvas (frame at the top-left, the
     rest filled with 114, as the detector letterboxes) and its phone boxes in canvas pixels."""
     image = cv2.imread(str(item.image), cv2.IMREAD_COLOR)
     if image is None:

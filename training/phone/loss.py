@@ -10,15 +10,17 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from training.phone.model import PHONE_CLASS, SIZE, STRIDES
+from training.phone import model
+from training.phone.model import PHONE_CLASS, STRIDES
 
 CLS = 5 + PHONE_CLASS
 
 
 def grids() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Each anchor's cell (x, y) and stride, at the input size (``model.use_size``)."""
     xs, ys, ss = [], [], []
     for s in STRIDES:
-        n = SIZE // s
+        n = model.SIZE // s
         gy, gx = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
         xs.append(gx.flatten())
         ys.append(gy.flatten())

@@ -18,9 +18,28 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-SIZE = 416
+SIZE = 416  # input side; use_size changes it for training, checks and export together
 STRIDES = (8, 16, 32)
 PHONE_CLASS = 67  # COCO "cell phone": the class row the detector is trained on
+
+
+def use_size(size: int) -> None:
+    """Train, check and export at ``size`` x ``size`` instead of 416: the samples, the anchor
+    grids and the head's reshapes all follow it. The weights do not depend on it."""
+    from training.phone import data
+
+    if size % STRIDES[-1] or size < 2 * STRIDES[-1]:
+        raise ValueError(f"input size must be a multiple of {STRIDES[-1]}, got {size}")
+    global SIZE
+    SIZE = data.SIZE = size
+
+
+def load_weights(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
+    """``state``'s weights into ``module``, keeping the module's own shape constants (the
+    head's reshapes, which name the grid of the input size it was built for)."""
+    own = module.state_dict()
+    own.update({k: v for k, v in state.items() if k in own and v.dtype.is_floating_point})
+    module.load_state_dict(own)
 
 
 def _shim_torchvision() -> None:
@@ -81,8 +100,8 @@ def logit_graph(path: Path) -> onnx.ModelProto:
 
 
 def load_torch(path: Path) -> torch.nn.Module:
-    """A trainable module from a YOLOX ONNX file: input [N, 3, 416, 416] BGR 0-255, output
-    [N, 3549, 85] raw (box offsets, objectness logit, class logits)."""
+    """A trainable module from a YOLOX ONNX file: input [N, 3, SIZE, SIZE] BGR 0-255, output
+    [N, cells, 85] raw (box offsets, objectness logit, class logits); 3,549 cells at 416."""
     _shim_torchvision()
     from onnx2torch import convert
 
@@ -122,7 +141,7 @@ class WithScores(torch.nn.Module):
 
 
 def export(module: torch.nn.Module, path: Path) -> None:
-    """Write the trained module as ONNX (opset 11, batch of one, fixed 416x416 input)."""
+    """Write the trained module as ONNX (opset 11, batch of one, fixed SIZE x SIZE input)."""
     wrapped = WithScores(module).eval()
     dummy = torch.zeros(1, 3, SIZE, SIZE)
     torch.onnx.export(

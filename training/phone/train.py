@@ -104,7 +104,7 @@ def train(a: argparse.Namespace) -> None:
     )
     net = model.load_torch(Path(a.base))
     if a.init:
-        net.load_state_dict(torch.load(a.init, weights_only=False)["model"])
+        model.load_weights(net, torch.load(a.init, weights_only=False)["model"])
     params = list(net.named_parameters())
     frozen = int(a.freeze)
     for i, (_, p) in enumerate(params):
