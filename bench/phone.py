@@ -7,7 +7,10 @@ default detector (CenterNet and the phone model with its second look). Prints me
 in ms (the second look runs on some frames only, so its mean is its cost) and the ratios,
 measured in one run.
 
-    python -m bench.phone [--runs 100] [--threads 1]
+    python -m bench.phone [--runs 100] [--threads 1] [--other MODEL.onnx]
+
+``--other`` times a second phone model of the same shape in the same round-robin (e.g. an
+earlier model from git history: ``git show REV:src/proctor/vision/weights/phone_yolox_nano.onnx``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--other", type=Path, help="another phone model, timed alongside")
     args = parser.parse_args()
     settings = Settings(vision_threads=args.threads)
     plain = create(settings.model_copy(update={"phone_model": "none"}))
@@ -44,6 +48,8 @@ def main() -> int:
         "second look": looked.detect,
         "together": both.detect,
     }
+    if args.other:
+        calls["other phone"] = phone_detector(settings, args.other).detect
     times: dict[str, list[float]] = {name: [] for name in calls}
     for i in range(args.runs):
         frame = frames[i % len(frames)]

@@ -11,7 +11,8 @@ thresholds, on the frames and false-alarm inputs of ``evaluation.phones``:
 - **united**: the phone model's boxes at ``high`` and the other opinion's at ``other``.
 
 ``--sizes 512 640`` also runs the phone model alone at those input sizes (the same weights:
-YOLOX is convolutional, only its output reshapes name the 416 grid; ``at_input_size``).
+YOLOX is convolutional, only its output reshapes name the grid of its input size;
+``at_input_size``).
 
 For each, the setting with the highest recall whose false alarms, on stills and on clip frames
 alike, stay at or under 5%, beside the phone model alone (docs/EVALUATION.md, "A second look").
@@ -156,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Option("alone", f"phone ≥ {t:g}", point(own, truth, t), 0.0)
         for t in (0.4, 0.45, 0.5, 0.55, 0.6)
     ]
-    rows = [("the phone model alone (416)", best(alone))]
+    rows = [(f"the phone model alone ({phone.height})", best(alone))]
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             path = at_input_size(bundled_model_path("phone"), size, Path(tmp) / f"{size}.onnx")
