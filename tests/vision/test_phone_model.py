@@ -59,8 +59,9 @@ def test_finds_phones_held_up_on_dev_frames(evalset: Path) -> None:
 
 
 def test_the_second_look_finds_more_phones_on_dev_frames(evalset: Path) -> None:
-    """Unsure boxes (0.4-0.5) confirmed by the mirrored pass: 0.68 of the dev phones against
-    0.65 for the model's one pass (measured), and every phone the one pass finds."""
+    """Unsure boxes (0.4-0.5) confirmed by the mirrored pass: 0.72 of the dev phones against
+    0.65 for the model's one pass (measured; the 416 model before it: 0.68), and every phone the
+    one pass finds."""
     one_pass = phone_detector(Settings())
     live = live_phone_detector(Settings())
     assert isinstance(live, MirrorConfirmed)
@@ -76,8 +77,8 @@ def test_the_second_look_finds_more_phones_on_dev_frames(evalset: Path) -> None:
             total += 1
             found["one pass"] += phone_found(plain, truth)
             found["second look"] += phone_found(looked, truth)
-    assert found["second look"] >= found["one pass"] + 5, found
-    assert found["second look"] / total >= 0.66, f"{found} of {total}"
+    assert found["second look"] >= found["one pass"] + 10, found
+    assert found["second look"] / total >= 0.70, f"{found} of {total}"
     # The mirrored pass ran only on frames with an unsure box: not on most of them.
     assert 0 < live.second_looks < len(rows) / 2, live.second_looks
 

@@ -221,7 +221,7 @@ BUNDLED_MODELS: dict[str, ModelFile] = {
         ModelFile(
             "phone",
             "phone_yolox_nano.onnx",
-            "0978069d4eb5e52e3ad94cb14dbe38c7bd33c3352d093188315326dd314f874f",
+            "e7ece9bd3db1eeeebea96dca62b4d22fd1cfba6d26114003bfafa13570025223",
             "YOLOX-Nano trained by the project for phones held up at a webcam "
             "(vision/weights/PHONE_MODEL.md)",
         ),
