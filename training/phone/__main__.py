@@ -19,6 +19,11 @@ def _add_clones(parser: argparse.ArgumentParser, table: str) -> None:
     )
 
 
+def _clone_paths(args: argparse.Namespace) -> dict[str, Path]:
+    """The ``--clone OWNER/NAME=DIR`` options as repository -> clone."""
+    return {repo: Path(path) for repo, path in (c.split("=", 1) for c in args.clone)}
+
+
 def _add_size(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size", type=int, default=416, help="input side in pixels (a multiple of 32)"
@@ -86,7 +91,7 @@ def main() -> None:
     pe.add_argument("--extra", default="", help="the detection set as `extra` wrote it")
     pe.add_argument("--drivers", default="", help="a clone of the drivers' repository")
     args = parser.parse_args()
-    if getattr(args, "size", 416) != 416:
+    if "size" in vars(args):
         from training.phone import model
 
         model.use_size(args.size)
@@ -101,15 +106,12 @@ def main() -> None:
     elif args.command == "negatives":
         from training.phone.negatives import extract
 
-        clones = dict(c.split("=", 1) for c in args.clone)
-        count = extract({k: Path(v) for k, v in clones.items()}, Path(args.out))
+        count = extract(_clone_paths(args), Path(args.out))
         print(f"{count} phone-free images in {args.out} (all match negatives.csv)")
     elif args.command == "extra":
         from training.phone import extra
 
-        clones = dict(c.split("=", 1) for c in args.clone)
-        clone_paths = {k: Path(v) for k, v in clones.items()}
-        rows = extra.extract(clone_paths, Path(args.out), Path(args.dev))
+        rows = extra.extract(_clone_paths(args), Path(args.out), Path(args.dev))
         used = extra.training_images(rows)
         print(f"{len(used)} of {len(rows)} further images in {args.out} (all match extra.csv)")
     elif args.command == "people":
