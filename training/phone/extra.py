@@ -12,7 +12,8 @@ path and SHA-256 (``extra.csv``).
 
 ``extract`` writes the images under ``out/images`` and the phone boxes (YOLO rows, class 0) under
 ``out/labels``, checks each file against the manifest, and leaves out any image within
-``leakage.NEAR`` bits of a development frame (none is: another person and room).
+``leakage.NEAR`` bits of a development frame (2 of the 355 are, though the person and room are
+not those of the dev frames).
 """
 
 from __future__ import annotations
