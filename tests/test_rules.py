@@ -157,6 +157,36 @@ def test_a_steady_weak_object_never_starts_an_event_but_sustains_one() -> None:
     assert rules.active == ["object_detected:cell_phone"]
 
 
+def test_a_weak_box_a_second_opinion_confirmed_starts_an_event_over_two_frames() -> None:
+    """The phone model's second look lets a box under its threshold stand where another model
+    sees the phone too: such frames count as confirmed evidence, but not as a strong sighting."""
+
+    def vouched(score: float) -> Observation:
+        o = obs(objects=[])
+        o.objects = [Detection("cell_phone", score, (0, 0, 10, 10), confirmed_by="object model")]
+        return o
+
+    rules = SessionRules(RuleConfig(confirm_score=0.3, strong_score=0.5))
+    assert rules.observe(vouched(0.2), 0.0) == []  # one frame is not enough
+    out = rules.observe(vouched(0.18), 1.0)
+    assert out == [Transition("start", "object_detected", "cell_phone", 0.0, 0.2)]
+    # The same weak boxes with nobody confirming them never start one.
+    plain = [(float(t), obs(objects=[("cell_phone", 0.2)])) for t in range(10)]
+    assert run(SessionRules(RuleConfig(confirm_score=0.3)), plain) == []
+    # A confirmed box seen once, then gone long enough, leaves nothing behind.
+    rules = SessionRules(RuleConfig(confirm_score=0.3))
+    frames = [(0.0, vouched(0.2)), (1.0, obs(objects=[])), (2.0, obs(objects=[]))]
+    frames += [(3.0, obs(objects=[("cell_phone", 0.2)])), (4.0, obs(objects=[("cell_phone", 0.2)]))]
+    assert run(rules, frames) == []
+    assert Detection("cell_phone", 0.2, (0, 0, 10, 10), "mirrored pass").to_json() == {
+        "label": "cell_phone",
+        "score": 0.2,
+        "box": [0, 0, 10, 10],
+        "confirmed_by": "mirrored pass",
+    }
+    assert "confirmed_by" not in Detection("book", 0.4, (0, 0, 1, 1)).to_json()
+
+
 def test_the_looking_away_event_says_why() -> None:
     reasons = ["eyes_away", "head_turned", "eyes_away", "head_turned", "head_turned"]
     frames = [(t / 2, obs(away=True, reason=r)) for t, r in enumerate(reasons)]

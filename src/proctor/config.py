@@ -77,11 +77,15 @@ class Settings(BaseSettings):
     # object model; "none" leaves them to the object model
     phone_model: Literal["proctor-phone", "none"] = "proctor-phone"
     phone_threshold: float = Field(default=0.5, gt=0, le=1.0)
-    # A second look: a phone box from phone_unsure_score up stands when the phone model's pass
-    # over the mirrored frame finds one there too (at phone_mirror_score); run only when needed
+    # A second look at the phone model's unsure boxes: one from phone_unsure_score up stands when
+    # its pass over the mirrored frame finds a phone there too (at phone_mirror_score; run only
+    # when needed), and one from phone_object_unsure_score up when CenterNet, which runs anyway,
+    # finds one there (at phone_object_score)
     phone_second_look: bool = True
-    phone_unsure_score: float = Field(default=0.4, gt=0, le=1.0)
+    phone_unsure_score: float = Field(default=0.35, gt=0, le=1.0)
     phone_mirror_score: float = Field(default=0.3, gt=0, le=1.0)
+    phone_object_unsure_score: float = Field(default=0.15, gt=0, le=1.0)
+    phone_object_score: float = Field(default=0.1, gt=0, le=1.0)
     # Live analysis: the full-range face model (small background faces) on every k-th frame of a
     # session, and on every frame while it sees several faces; in between the short-range model
     # alone when it is sure of the faces it sees (1: both models on every frame, as the CLI does)

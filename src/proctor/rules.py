@@ -7,7 +7,9 @@ glitch is not an event), and ends it only after ``clear_seconds`` without it (hy
 10-second look-away is one event with a duration). Objects are judged on the frames where the
 object detector ran; one frame at ``strong_score`` or more is enough on its own, and an object
 event needs at least one frame at ``confirm_score`` (two thresholds: the detector's low one keeps
-an event going, the higher one starts it, so a steady weak false positive never becomes an event).
+an event going, the higher one starts it, so a steady weak false positive never becomes an event)
+or a box a second opinion confirmed (``Detection.confirmed_by``: the phone model's second look),
+which counts as such a frame but not as a strong one.
 A looking-away event's detail says why, in words: the reason (``Observation.away_reason``) seen
 most often between the condition's first frame and the event's start ("eyes away", "head
 turned", "head down", "head up", "eyes down", "eyes up", "face hidden").
@@ -86,6 +88,7 @@ class _Tracker:
     first_clear: float | None = None
     clear_count: int = 0
     best_score: float | None = None
+    vouched: bool = False  # a frame of this streak had a box a second opinion confirmed
     reasons: Counter[str] = field(default_factory=Counter)
     event_detail: str = ""  # the open event's detail (its reason, when there is one)
 
@@ -100,10 +103,12 @@ class _Tracker:
         score: float | None,
         cfg: RuleConfig,
         reason: str | None = None,
+        vouched: bool = False,
     ) -> Transition | None:
         self.history.append(value)
         if value:
             self.last_true, self.first_clear, self.clear_count = t, None, 0
+            self.vouched = self.vouched or vouched
             if reason is not None and not self.active:
                 self.reasons[reason] += 1
             if score is not None:
@@ -129,7 +134,9 @@ class _Tracker:
         assert self.streak_start is not None
         held = trues >= self.start_frames and t - self.streak_start >= self.start_seconds
         strong = self.allow_strong and score is not None and score >= cfg.strong_score
-        confirmed = not self.needs_confirm or (self.best_score or 0.0) >= cfg.confirm_score
+        confirmed = (
+            not self.needs_confirm or self.vouched or (self.best_score or 0.0) >= cfg.confirm_score
+        )
         if not ((held and confirmed) or strong):
             return None
         self.active = True
@@ -161,6 +168,7 @@ class _Tracker:
         self.active = False
         self.streak_start = self.last_true = self.first_clear = self.best_score = None
         self.clear_count = 0
+        self.vouched = False
         self.reasons.clear()
         self.event_detail = self.detail
 
@@ -226,8 +234,10 @@ class SessionRules:
         faces = obs.face_count
         if obs.objects_ran:
             for label in OBJECT_LABELS:
-                found = [d.score for d in obs.objects if d.label == label]
-                self._step(out, self._objects[label], bool(found), t, max(found, default=None))
+                found = [d for d in obs.objects if d.label == label]
+                best = max((d.score for d in found), default=None)
+                vouched = any(d.confirmed_by is not None for d in found)
+                self._step(out, self._objects[label], bool(found), t, best, vouched=vouched)
             people = sorted((d.score for d in obs.objects if d.label == "person"), reverse=True)
             persons = max(obs.persons, len(people))
             extra = persons >= 2 and faces <= 1
@@ -248,7 +258,9 @@ class SessionRules:
         t: float,
         score: float | None,
         reason: str | None = None,
+        *,
+        vouched: bool = False,
     ) -> None:
-        transition = tracker.update(value, t, score, self.config, reason)
+        transition = tracker.update(value, t, score, self.config, reason, vouched)
         if transition is not None:
             out.append(transition)

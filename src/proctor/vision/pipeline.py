@@ -16,6 +16,7 @@ first and the full-range one only when needed (``FaceDetector.detect``), and
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -28,7 +29,7 @@ from proctor.vision.detectors.landmarks import FaceLandmarker
 from proctor.vision.frames import FrameError, decode_reduced
 from proctor.vision.gaze import gaze_from_eyes
 from proctor.vision.head_pose import head_pose_from_mesh, yaw_from_keypoints
-from proctor.vision.types import Box, Detection, Face, Observation
+from proctor.vision.types import Box, Face, Observation
 
 # Every model looks at a frame this wide or less (BlazeFace 192, CenterNet 512, the face crops
 # come from faces far larger than their 192-pixel input at this size), so a JPEG twice as wide
@@ -51,7 +52,7 @@ def _to_file_pixels(obs: Observation, width: int, height: int) -> None:
         Face(box=_scale_box(f.box, sx, sy), score=f.score, head_pose=f.head_pose, gaze=f.gaze)
         for f in obs.faces
     ]
-    obs.objects = [Detection(d.label, d.score, _scale_box(d.box, sx, sy)) for d in obs.objects]
+    obs.objects = [replace(d, box=_scale_box(d.box, sx, sy)) for d in obs.objects]
     obs.width, obs.height = width, height
 
 

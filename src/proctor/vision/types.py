@@ -14,18 +14,23 @@ Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in image pixels
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """One object box from an object detector. ``label`` is a product label or ``person``."""
+    """One object box from an object detector. ``label`` is a product label or ``person``;
+    ``confirmed_by`` names the second opinion that let a box under the threshold stand."""
 
     label: str
     score: float
     box: Box
+    confirmed_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "label": self.label,
             "score": round(self.score, 3),
             "box": [round(v, 1) for v in self.box],
         }
+        if self.confirmed_by is not None:
+            out["confirmed_by"] = self.confirmed_by
+        return out
 
 
 @dataclass(frozen=True, slots=True)
