@@ -65,6 +65,9 @@ def main() -> None:
     t.add_argument("--extra", default="", help="the further phone data `extra` wrote")
     t.add_argument("--extra-repeat", type=int, default=3, help="times each further image is seen")
     t.add_argument("--exclude-groups", default="", help="source groups to keep out (cross-check)")
+    t.add_argument(
+        "--zoom-out", type=float, default=0.2, help="share of samples zoomed out (smaller phones)"
+    )
     e = sub.add_parser("export", help="write a checkpoint as the product's ONNX model")
     _add_size(e)
     e.add_argument("checkpoint")
@@ -85,6 +88,9 @@ def main() -> None:
     c.add_argument("--groups", required=True, help="comma-separated source groups")
     c.add_argument("--data", default="data/phone-train")
     c.add_argument("--threshold", type=float, default=0.3)
+    c.add_argument(
+        "--product", action="store_true", help="also run it as the product does (second look)"
+    )
     c.add_argument("--base", default=str(DEFAULT_BASE))
     pe = sub.add_parser("people", help="phones of people outside the phone-using set")
     pe.add_argument("models", nargs="+", help="phone ONNX models, run as the product runs them")
@@ -152,6 +158,22 @@ def main() -> None:
                 print(f"{g}: {f}/{count} = {f / max(count, 1):.2f}")
             print(f"held-out groups: {found}/{total} = {found / max(total, 1):.3f}")
             print(f"dev: {dev_recall(net)}")
+            if args.product:
+                import tempfile
+
+                from training.phone.evaluate import group_recall_as_product
+
+                with tempfile.TemporaryDirectory() as tmp:
+                    exported = Path(tmp) / "phone.onnx"
+                    model.export(net, exported)
+                    per = group_recall_as_product(
+                        exported, Path(args.data), set(args.groups.split(","))
+                    )
+                found, total = sum(f for f, _ in per.values()), sum(n for _, n in per.values())
+                for g, (f, count) in per.items():
+                    print(f"as the product runs it, {g}: {f}/{count} = {f / max(count, 1):.2f}")
+                share = found / max(total, 1)
+                print(f"as the product runs it, held-out groups: {found}/{total} = {share:.3f}")
         elif args.command == "export":
             model.export(net, Path(args.out))
             print(f"wrote {args.out}")

@@ -52,9 +52,9 @@ def _motion_blur(image: np.ndarray, rng: random.Random) -> np.ndarray:
     kernel = np.zeros((k, k), np.float32)
     kernel[k // 2, :] = 1.0 / k
     rot = cv2.getRotationMatrix2D((k / 2 - 0.5, k / 2 - 0.5), rng.uniform(0, 180), 1.0)
-    kernel = cv2.warpAffine(kernel, rot, (k, k))
-    kernel /= max(float(kernel.sum()), 1e-6)
-    return cv2.filter2D(image, -1, kernel)
+    turned = cv2.warpAffine(kernel, rot, (k, k)).astype(np.float32)
+    turned /= max(float(turned.sum()), 1e-6)
+    return cv2.filter2D(image, -1, turned)
 
 
 def photometric(image: np.ndarray, rng: random.Random) -> np.ndarray:
@@ -81,8 +81,9 @@ def photometric(image: np.ndarray, rng: random.Random) -> np.ndarray:
     if rng.random() < 0.6:
         quality = rng.randint(25, 92)
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if ok:
-            out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+        if decoded is not None:
+            out = decoded
     return out
 
 
@@ -148,9 +149,11 @@ def sample(
     negative_share: float = 0.1,
     backgrounds: list[Path] | None = None,
     paste_share: float = 0.25,
+    zoom_out_share: float = 0.2,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One augmented training sample: a SIZE x SIZE BGR uint8 canvas (frame at the top-left, the
-    rest filled with 114, as the detector letterboxes) and its phone boxes in canvas pixels."""
+    rest filled with 114, as the detector letterboxes) and its phone boxes in canvas pixels.
+    ``zoom_out_share`` of the samples show the photo smaller than the frame (smaller phones)."""
     image = cv2.imread(str(item.image), cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError(f"{item.image}: unreadable")
@@ -172,7 +175,8 @@ def sample(
     fw, fh = (SIZE, round(SIZE / aspect)) if aspect >= 1 else (round(SIZE * aspect), SIZE)
     # Scale the photo into that frame: usually covering it (cropping), sometimes zoomed out.
     cover = max(fw / w, fh / h)
-    scale = cover * rng.uniform(0.95, 1.9) if rng.random() < 0.8 else cover * rng.uniform(0.5, 0.95)
+    zoom_in = rng.random() < 1 - zoom_out_share
+    scale = cover * (rng.uniform(0.95, 1.9) if zoom_in else rng.uniform(0.5, 0.95))
     stretch = rng.uniform(0.8, 1.25)  # undo or add the export's stretching
     sx, sy = scale * stretch, scale
     rw, rh = max(1, round(w * sx)), max(1, round(h * sy))

@@ -21,6 +21,13 @@ EVALSET = Path(
 THRESHOLDS = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 
 
+def read(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"{path}: unreadable")
+    return image
+
+
 def letterbox(image: np.ndarray) -> tuple[np.ndarray, float]:
     h, w = image.shape[:2]
     r = min(model.SIZE / h, model.SIZE / w)
@@ -39,13 +46,13 @@ def phones(
     score = torch.sigmoid(raw[0, :, 4]) * torch.sigmoid(raw[0, :, loss.CLS])
     keep = score > min(THRESHOLDS)
     b, s = boxes[keep].numpy(), score[keep].numpy()
-    idx = cv2.dnn.NMSBoxes(
+    kept = cv2.dnn.NMSBoxes(
         [[float(x1), float(y1), float(x2 - x1), float(y2 - y1)] for x1, y1, x2, y2 in b],
         s.tolist(),
         min(THRESHOLDS),
         0.45,
     )
-    idx = np.array(idx).flatten().astype(int)
+    idx = np.array(kept).flatten().astype(int)
     return b[idx], s[idx]
 
 
@@ -65,7 +72,7 @@ def dev_recall(net: torch.nn.Module) -> dict[str, float]:
     total = 0
     with (EVALSET / "phones" / "phones.csv").open() as f:
         for row in csv.DictReader(f):
-            image = cv2.imread(str(EVALSET / "phones" / "images" / row["file"]))
+            image = read(EVALSET / "phones" / "images" / row["file"])
             b, s = phones(net, image, cache)
             for box in row["boxes"].split(";"):
                 truth = np.array([float(v) for v in box.split()], np.float32)
@@ -79,7 +86,7 @@ def dev_recall(net: torch.nn.Module) -> dict[str, float]:
             if "cell_phone" in row["objects"]:
                 continue
             free += 1
-            _, s = phones(net, cv2.imread(str(EVALSET / "images" / row["file"])), cache)
+            _, s = phones(net, read(EVALSET / "images" / row["file"]), cache)
             for t in THRESHOLDS:
                 alarms[t] += bool((s >= t).any())
     net.train()
@@ -103,7 +110,7 @@ def group_recall(
         group = source_group(image_path.name)
         if group not in groups:
             continue
-        image = cv2.imread(str(image_path))
+        image = read(image_path)
         h, w = image.shape[:2]
         rows = yolo_rows((data / "labels" / (image_path.stem + ".txt")).read_text())
         b, s = phones(net, image, cache)
@@ -112,4 +119,34 @@ def group_recall(
             out[group][1] += 1
             out[group][0] += found(b, np.array(box, np.float32))
     net.train()
+    return {g: (f, n) for g, (f, n) in out.items()}
+
+
+def group_recall_as_product(
+    model_path: Path, data: Path, groups: set[str]
+) -> dict[str, tuple[int, int]]:
+    """``group_recall`` for an exported model run as the product runs it: beside CenterNet, at
+    the default threshold, with its second look (``proctor.vision.detectors.phone``)."""
+    from proctor.config import Settings
+    from proctor.evaluation.objects import phone_found
+    from proctor.evaluation.sources import source_group
+    from proctor.vision.detectors.base import create
+    from proctor.vision.detectors.phone import PHONE, with_phones
+
+    settings = Settings()
+    detector = with_phones(
+        create(settings.model_copy(update={"phone_model": "none"})), settings, model_path
+    )
+    out: dict[str, list[int]] = {g: [0, 0] for g in sorted(groups)}
+    for image_path in sorted((data / "images").iterdir()):
+        group = source_group(image_path.name)
+        if group not in groups:
+            continue
+        image = read(image_path)
+        h, w = image.shape[:2]
+        rows = yolo_rows((data / "labels" / (image_path.stem + ".txt")).read_text())
+        boxes = [d.box for d in detector.detect(image) if d.label == PHONE]
+        for box in yolo_boxes(rows, w, h):
+            out[group][1] += 1
+            out[group][0] += phone_found(boxes, box)
     return {g: (f, n) for g, (f, n) in out.items()}

@@ -21,17 +21,25 @@ from training.phone.evaluate import dev_recall
 
 class Samples(torch.utils.data.Dataset[tuple[torch.Tensor, torch.Tensor]]):
     def __init__(
-        self, items: list[data.Item], seed: int, epoch: int, backgrounds: list[Path]
+        self,
+        items: list[data.Item],
+        seed: int,
+        epoch: int,
+        backgrounds: list[Path],
+        zoom_out_share: float = 0.2,
     ) -> None:
         self.items, self.seed, self.epoch = items, seed, epoch
         self.backgrounds = backgrounds
+        self.zoom_out_share = zoom_out_share
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = random.Random(self.seed * 1_000_003 + self.epoch * 10_007 + i)
-        canvas, boxes = data.sample(self.items[i], rng, backgrounds=self.backgrounds)
+        canvas, boxes = data.sample(
+            self.items[i], rng, backgrounds=self.backgrounds, zoom_out_share=self.zoom_out_share
+        )
         return torch.from_numpy(canvas).permute(2, 0, 1).float(), torch.from_numpy(boxes)
 
 
@@ -111,7 +119,7 @@ def train(a: argparse.Namespace) -> None:
         p.requires_grad = i >= frozen
     opt = torch.optim.AdamW([p for _, p in params if p.requires_grad], lr=a.lr, weight_decay=5e-4)
     steps_per_epoch = math.ceil(len(items) / a.batch)
-    total = steps_per_epoch * a.epochs
+    total: int = steps_per_epoch * int(a.epochs)
     warm = min(200, total // 10)
 
     def lr_at(step: int) -> float:
@@ -141,7 +149,7 @@ def train(a: argparse.Namespace) -> None:
         last = min(a.epochs, a.stop_after or a.epochs)
         for epoch in range(start_epoch, last):
             loader = torch.utils.data.DataLoader(
-                Samples(items, a.seed, epoch, negatives),
+                Samples(items, a.seed, epoch, negatives, a.zoom_out),
                 batch_size=a.batch,
                 shuffle=True,
                 num_workers=1,
@@ -154,7 +162,7 @@ def train(a: argparse.Namespace) -> None:
             for i, (x, targets) in enumerate(loader):
                 parts = loss.loss(net(x), targets, cache)
                 opt.zero_grad()
-                parts["total"].backward()
+                parts["total"].backward()  # type: ignore[no-untyped-call]
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
                 opt.step()
                 sched.step()
