@@ -29,7 +29,7 @@ from proctor.evaluation.objects import phone_found
 from proctor.vision.detectors.base import create
 from proctor.vision.detectors.phone import PHONE, with_phones
 from proctor.vision.types import Box
-from training.phone import extra, pinned
+from training.phone import data, extra, pinned
 from training.phone.labels import yolo_boxes, yolo_rows
 
 DRIVERS_REPO = "bsaisoumith/Driver-Seatbelt-and-Mobile-Phone-detection-using-YOLOv5"
@@ -40,12 +40,14 @@ Sample = tuple[str, np.ndarray, list[Box]]  # kind, image, phone boxes (none: ph
 
 
 def detection_set(root: Path) -> Iterator[Sample]:
-    for name in extra.training_images(extra.read_manifest()):
-        image = cv2.imread(str(root / "images" / name))
+    names = extra.training_images(extra.read_manifest())
+    for item in data.read_items(root / "images", root / "labels", names):
+        image = cv2.imread(str(item.image))
         if image is None:
-            raise ValueError(f"{root / 'images' / name}: unreadable; run `extra` first")
-        label = (root / "labels" / (Path(name).stem + ".txt")).read_text()
-        boxes = yolo_boxes(yolo_rows(label), 640, 640)
+            raise ValueError(f"{item.image}: unreadable; run `extra` first")
+        boxes: list[Box] = [
+            (float(x1), float(y1), float(x2), float(y2)) for x1, y1, x2, y2 in item.boxes
+        ]
         yield ("phone held up" if boxes else "phone-free (wallet, case)"), image, boxes
 
 
