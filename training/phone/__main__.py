@@ -24,6 +24,13 @@ def _clone_paths(args: argparse.Namespace) -> dict[str, Path]:
     return {repo: Path(path) for repo, path in (c.split("=", 1) for c in args.clone)}
 
 
+def _print_groups(prefix: str, per: dict[str, tuple[int, int]]) -> None:
+    for group, (found, count) in per.items():
+        print(f"{prefix}{group}: {found}/{count} = {found / max(count, 1):.2f}")
+    found, total = sum(f for f, _ in per.values()), sum(n for _, n in per.values())
+    print(f"{prefix}held-out groups: {found}/{total} = {found / max(total, 1):.3f}")
+
+
 def _add_size(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--size", type=int, default=416, help="input side in pixels (a multiple of 32)"
@@ -152,11 +159,8 @@ def main() -> None:
         if args.command == "crosscheck":
             from training.phone.evaluate import dev_recall, group_recall
 
-            per = group_recall(net, Path(args.data), set(args.groups.split(",")), args.threshold)
-            found, total = sum(f for f, _ in per.values()), sum(n for _, n in per.values())
-            for g, (f, count) in per.items():
-                print(f"{g}: {f}/{count} = {f / max(count, 1):.2f}")
-            print(f"held-out groups: {found}/{total} = {found / max(total, 1):.3f}")
+            groups = set(args.groups.split(","))
+            _print_groups("", group_recall(net, Path(args.data), groups, args.threshold))
             print(f"dev: {dev_recall(net)}")
             if args.product:
                 import tempfile
@@ -166,14 +170,8 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     exported = Path(tmp) / "phone.onnx"
                     model.export(net, exported)
-                    per = group_recall_as_product(
-                        exported, Path(args.data), set(args.groups.split(","))
-                    )
-                found, total = sum(f for f, _ in per.values()), sum(n for _, n in per.values())
-                for g, (f, count) in per.items():
-                    print(f"as the product runs it, {g}: {f}/{count} = {f / max(count, 1):.2f}")
-                share = found / max(total, 1)
-                print(f"as the product runs it, held-out groups: {found}/{total} = {share:.3f}")
+                    per = group_recall_as_product(exported, Path(args.data), groups)
+                _print_groups("as the product runs it, ", per)
         elif args.command == "export":
             model.export(net, Path(args.out))
             print(f"wrote {args.out}")

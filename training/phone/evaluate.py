@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -95,16 +96,13 @@ def dev_recall(net: torch.nn.Module) -> dict[str, float]:
     return out
 
 
-def group_recall(
-    net: torch.nn.Module, data: Path, groups: set[str], threshold: float
+def _recall_by_group(
+    data: Path, groups: set[str], look: Callable[[np.ndarray], Callable[[np.ndarray], bool]]
 ) -> dict[str, tuple[int, int]]:
-    """Box recall per source group on the dataset's own frames of ``groups`` (every frame of
-    the training split in those groups, near copies of dev frames included): for a model that
-    was trained with those groups left out, these are people and rooms it never saw."""
+    """Phones found and phones per source group on the dataset's own frames of ``groups``;
+    ``look(image)`` says, for each labelled box, whether it was found."""
     from proctor.evaluation.sources import source_group
 
-    net.eval()
-    cache = loss.grids()
     out: dict[str, list[int]] = {g: [0, 0] for g in sorted(groups)}
     for image_path in sorted((data / "images").iterdir()):
         group = source_group(image_path.name)
@@ -113,13 +111,31 @@ def group_recall(
         image = read(image_path)
         h, w = image.shape[:2]
         rows = yolo_rows((data / "labels" / (image_path.stem + ".txt")).read_text())
-        b, s = phones(net, image, cache)
-        b = b[s >= threshold]
+        is_found = look(image)
         for box in yolo_boxes(rows, w, h):
             out[group][1] += 1
-            out[group][0] += found(b, np.array(box, np.float32))
-    net.train()
+            out[group][0] += is_found(np.array(box, np.float32))
     return {g: (f, n) for g, (f, n) in out.items()}
+
+
+def group_recall(
+    net: torch.nn.Module, data: Path, groups: set[str], threshold: float
+) -> dict[str, tuple[int, int]]:
+    """Box recall per source group on the dataset's own frames of ``groups`` (every frame of
+    the training split in those groups, near copies of dev frames included): for a model that
+    was trained with those groups left out, these are people and rooms it never saw."""
+    cache = loss.grids()
+
+    def look(image: np.ndarray) -> Callable[[np.ndarray], bool]:
+        b, s = phones(net, image, cache)
+        kept = b[s >= threshold]
+        return lambda truth: found(kept, truth)
+
+    net.eval()
+    try:
+        return _recall_by_group(data, groups, look)
+    finally:
+        net.train()
 
 
 def group_recall_as_product(
@@ -128,25 +144,13 @@ def group_recall_as_product(
     """``group_recall`` for an exported model run as the product runs it: beside CenterNet, at
     the default threshold, with its second look (``proctor.vision.detectors.phone``)."""
     from proctor.config import Settings
-    from proctor.evaluation.objects import phone_found
-    from proctor.evaluation.sources import source_group
     from proctor.vision.detectors.base import create
-    from proctor.vision.detectors.phone import PHONE, with_phones
+    from proctor.vision.detectors.phone import PHONE
 
-    settings = Settings()
-    detector = with_phones(
-        create(settings.model_copy(update={"phone_model": "none"})), settings, model_path
-    )
-    out: dict[str, list[int]] = {g: [0, 0] for g in sorted(groups)}
-    for image_path in sorted((data / "images").iterdir()):
-        group = source_group(image_path.name)
-        if group not in groups:
-            continue
-        image = read(image_path)
-        h, w = image.shape[:2]
-        rows = yolo_rows((data / "labels" / (image_path.stem + ".txt")).read_text())
-        boxes = [d.box for d in detector.detect(image) if d.label == PHONE]
-        for box in yolo_boxes(rows, w, h):
-            out[group][1] += 1
-            out[group][0] += phone_found(boxes, box)
-    return {g: (f, n) for g, (f, n) in out.items()}
+    detector = create(Settings(), model_path)
+
+    def look(image: np.ndarray) -> Callable[[np.ndarray], bool]:
+        boxes = np.array([d.box for d in detector.detect(image) if d.label == PHONE], np.float32)
+        return lambda truth: found(boxes.reshape(-1, 4), truth)
+
+    return _recall_by_group(data, groups, look)

@@ -27,7 +27,7 @@ import numpy as np
 from proctor.config import Settings
 from proctor.evaluation.objects import phone_found
 from proctor.vision.detectors.base import create
-from proctor.vision.detectors.phone import PHONE, with_phones
+from proctor.vision.detectors.phone import PHONE
 from proctor.vision.types import Box
 from training.phone import data, extra, pinned
 from training.phone.labels import yolo_boxes, yolo_rows
@@ -76,8 +76,7 @@ def measure(model: Path, samples: list[Sample], settings: Settings) -> dict[str,
     """Per kind: (phones found, phones) or, for phone-free kinds, (frames with a phone, frames),
     for the model as the product runs it: beside CenterNet, with its threshold and second look
     from ``settings``."""
-    plain = create(settings.model_copy(update={"phone_model": "none"}))
-    detector = with_phones(plain, settings, model)
+    detector = create(settings, model)
     out: dict[str, tuple[int, int]] = {}
     for kind, image, truth in samples:
         boxes = [d.box for d in detector.detect(image) if d.label == PHONE]

@@ -16,6 +16,8 @@ import numpy as np
 from proctor.vision.types import Detection
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from proctor.config import Settings
 
 
@@ -58,8 +60,9 @@ def available() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def create(settings: Settings) -> ObjectDetector:
-    """Build the detector the settings name, or say which names exist."""
+def create(settings: Settings, phone_model: Path | None = None) -> ObjectDetector:
+    """Build the detector the settings name, or say which names exist; ``phone_model``, a
+    candidate phone model in place of the bundled one (training, evaluation)."""
     _load_builtin()
     try:
         factory = _REGISTRY[settings.object_model]
@@ -69,7 +72,7 @@ def create(settings: Settings) -> ObjectDetector:
         ) from None
     from proctor.vision.detectors.phone import with_phones
 
-    return with_phones(factory(settings), settings)
+    return with_phones(factory(settings), settings, phone_model)
 
 
 def _load_builtin() -> None:

@@ -126,26 +126,23 @@ class SecondLook(ObjectDetector):
         kept += [
             replace(d, confirmed_by=MIRROR) for d, ok in zip(unsure, by_mirror, strict=True) if ok
         ]
-        return sure + sorted(kept, key=lambda d: -d.score)
+        return sure + kept
 
 
 class WithPhones(ObjectDetector):
     """An object detector whose phones come from a second, phone-only model. With a
-    ``SecondLook`` and an ``object_score``, the object model reports its own phones from that
-    score, and they go to the second look instead of the result."""
+    ``SecondLook`` and ``confirm``, the object model reports its own phones from the second
+    look's ``object_score``, and they go to the second look instead of the result."""
 
     def __init__(
-        self,
-        base: ObjectDetector,
-        phones: YoloxDetector | SecondLook,
-        object_score: float | None = None,
+        self, base: ObjectDetector, phones: YoloxDetector | SecondLook, confirm: bool = False
     ) -> None:
         self.base = base
         self.phones = phones
         self.name = f"{base.name}+phone"
-        self.object_score = object_score if isinstance(phones, SecondLook) else None
-        if self.object_score is not None and hasattr(base, "thresholds"):
-            base.thresholds = {**base.thresholds, PHONE: self.object_score}
+        self.look = phones if confirm and isinstance(phones, SecondLook) else None
+        if self.look is not None and hasattr(base, "thresholds"):
+            base.thresholds = {**base.thresholds, PHONE: self.look.object_score}
         self._invoke_ms = 0.0
 
     @property
@@ -160,8 +157,8 @@ class WithPhones(ObjectDetector):
         # (the object model keeps the score its phones confirm from).
         if hasattr(self.base, "thresholds"):
             kept = {k: v for k, v in value.items() if k != PHONE}
-            if PHONE in self.base.thresholds and self.object_score is not None:
-                kept[PHONE] = self.object_score
+            if PHONE in self.base.thresholds and self.look is not None:
+                kept[PHONE] = self.look.object_score
             self.base.thresholds = kept
         if PHONE in value:
             self.phones.thresholds = {PHONE: value[PHONE]}
@@ -172,8 +169,8 @@ class WithPhones(ObjectDetector):
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
         found = self.base.detect(image_bgr)
         others = [d for d in found if d.label != PHONE]
-        if isinstance(self.phones, SecondLook) and self.object_score is not None:
-            phones = self.phones.detect(image_bgr, found)
+        if self.look is not None:
+            phones = self.look.detect(image_bgr, found)
         else:
             phones = self.phones.detect(image_bgr)
         self._invoke_ms = self.base.invoke_ms() + self.phones.invoke_ms()
@@ -219,5 +216,4 @@ def with_phones(
     and another model's phone scores mean something else."""
     if settings.phone_model == "none" or base.name == "none":
         return base
-    confirm = settings.phone_object_score if base.name == "centernet" else None
-    return WithPhones(base, live_phone_detector(settings, model), confirm)
+    return WithPhones(base, live_phone_detector(settings, model), base.name == "centernet")
