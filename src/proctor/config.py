@@ -82,10 +82,10 @@ class Settings(BaseSettings):
     # when needed), and one from phone_object_unsure_score up when CenterNet, which runs anyway,
     # finds one there (at phone_object_score)
     phone_second_look: bool = True
-    phone_unsure_score: float = Field(default=0.35, gt=0, le=1.0)
+    phone_unsure_score: float = Field(default=0.3, gt=0, le=1.0)
     phone_mirror_score: float = Field(default=0.3, gt=0, le=1.0)
     phone_object_unsure_score: float = Field(default=0.15, gt=0, le=1.0)
-    phone_object_score: float = Field(default=0.1, gt=0, le=1.0)
+    phone_object_score: float = Field(default=0.15, gt=0, le=1.0)
     # Live analysis: the full-range face model (small background faces) on every k-th frame of a
     # session, and on every frame while it sees several faces; in between the short-range model
     # alone when it is sure of the faces it sees (1: both models on every frame, as the CLI does)

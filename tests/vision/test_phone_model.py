@@ -46,7 +46,7 @@ def test_a_damaged_or_missing_model_is_refused_by_name(tmp_path: Path) -> None:
 
 
 def test_finds_phones_held_up_on_dev_frames(evalset: Path) -> None:
-    """At its default threshold (measured: 0.65 of the 271 dev phones; CenterNet 0.56)."""
+    """At its default threshold (measured: 0.71 of the 271 dev phones; CenterNet 0.56)."""
     detector = phone_detector(Settings())
     rows = read_phone_boxes(evalset / "phones" / "phones.csv")
     found = total = 0
@@ -60,8 +60,8 @@ def test_finds_phones_held_up_on_dev_frames(evalset: Path) -> None:
 
 def test_the_second_look_finds_more_phones_on_dev_frames(evalset: Path) -> None:
     """The default detector: unsure boxes confirmed by CenterNet's phones (from 0.15) or by the
-    mirrored pass (from 0.35). Measured: 0.79 of the dev phones against 0.65 for the model's one
-    pass (mirrored pass alone: 0.74), and every phone the one pass finds."""
+    mirrored pass (from 0.3). Measured: 0.80 of the dev phones against 0.71 for the model's one
+    pass, and every phone the one pass finds."""
     one_pass = phone_detector(Settings())
     live = with_models(lambda: create(Settings()))
     assert isinstance(live, WithPhones) and isinstance(live.phones, SecondLook)
@@ -77,7 +77,7 @@ def test_the_second_look_finds_more_phones_on_dev_frames(evalset: Path) -> None:
             total += 1
             found["one pass"] += phone_found(plain, truth)
             found["second look"] += phone_found(looked, truth)
-    assert found["second look"] >= found["one pass"] + 25, found
+    assert found["second look"] >= found["one pass"] + 20, found
     assert found["second look"] / total >= 0.76, f"{found} of {total}"
     # The mirrored pass ran only on frames with an unsure box CenterNet left unconfirmed.
     assert 0 < live.phones.second_looks < len(rows) / 3, live.phones.second_looks
@@ -85,7 +85,7 @@ def test_the_second_look_finds_more_phones_on_dev_frames(evalset: Path) -> None:
 
 def test_an_unsure_box_stands_only_where_a_second_opinion_sees_a_phone(evalset: Path) -> None:
     """On the dev frames, each box under the threshold overlaps a phone of CenterNet (for boxes
-    from 0.15) or of the mirrored pass (from 0.35); seeing nothing, neither adds anything."""
+    from 0.15) or of the mirrored pass (from 0.3); seeing nothing, neither adds anything."""
     settings = Settings()
     live = with_models(lambda: create(settings))
     assert isinstance(live, WithPhones) and isinstance(live.phones, SecondLook)

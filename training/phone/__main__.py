@@ -71,6 +71,9 @@ def main() -> None:
     t.add_argument("--init", default="", help="start from this checkpoint's weights")
     t.add_argument("--extra", default="", help="the further phone data `extra` wrote")
     t.add_argument("--extra-repeat", type=int, default=3, help="times each further image is seen")
+    t.add_argument(
+        "--near-face-repeat", type=int, default=1, help="times a phone beside a face is seen"
+    )
     t.add_argument("--exclude-groups", default="", help="source groups to keep out (cross-check)")
     t.add_argument(
         "--zoom-out", type=float, default=0.2, help="share of samples zoomed out (smaller phones)"

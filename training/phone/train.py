@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from proctor.evaluation.sources import source_group
-from training.phone import data, extra, loss, manifest, model
+from training.phone import data, extra, loss, manifest, model, near_face
 from training.phone.evaluate import dev_recall
 
 
@@ -105,9 +105,13 @@ def train(a: argparse.Namespace) -> None:
         extra_items = data.read_items(extra_root / "images", extra_root / "labels", extra_names)
         negatives += [i.image for i in extra_items if not len(i.boxes)]
     items += extra_items * a.extra_repeat
+    # Phones at the ear or the cheek, the ones most often missed, seen more often.
+    near = near_face.beside_face(items) if a.near_face_repeat > 1 else []
+    items += near * (a.near_face_repeat - 1)
     print(
         f"{len(names)} phone images, {len(negatives)} phone-free images, "
-        f"{len(extra_items)} further images x{a.extra_repeat}",
+        f"{len(extra_items)} further images x{a.extra_repeat}, "
+        f"{len(near)} with a phone beside a face x{max(a.near_face_repeat, 1)}",
         flush=True,
     )
     net = model.load_torch(Path(a.base))

@@ -221,7 +221,7 @@ BUNDLED_MODELS: dict[str, ModelFile] = {
         ModelFile(
             "phone",
             "phone_yolox_nano.onnx",
-            "e7ece9bd3db1eeeebea96dca62b4d22fd1cfba6d26114003bfafa13570025223",
+            "09421ef818e76dcdb8d2ea1850ee9805b132fb4ac341444c226f26ec48bf991a",
             "YOLOX-Nano trained by the project for phones held up at a webcam "
             "(vision/weights/PHONE_MODEL.md)",
         ),
