@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     phone_second_look: bool = True
     phone_unsure_score: float = Field(default=0.3, gt=0, le=1.0)
     phone_mirror_score: float = Field(default=0.3, gt=0, le=1.0)
-    phone_object_unsure_score: float = Field(default=0.15, gt=0, le=1.0)
+    phone_object_unsure_score: float = Field(default=0.1, gt=0, le=1.0)
     phone_object_score: float = Field(default=0.15, gt=0, le=1.0)
     # Live analysis: the full-range face model (small background faces) on every k-th frame of a
     # session, and on every frame while it sees several faces; in between the short-range model

@@ -59,8 +59,8 @@ def test_finds_phones_held_up_on_dev_frames(evalset: Path) -> None:
 
 
 def test_the_second_look_finds_more_phones_on_dev_frames(evalset: Path) -> None:
-    """The default detector: unsure boxes confirmed by CenterNet's phones (from 0.15) or by the
-    mirrored pass (from 0.3). Measured: 0.80 of the dev phones against 0.71 for the model's one
+    """The default detector: unsure boxes confirmed by CenterNet's phones (from 0.1) or by the
+    mirrored pass (from 0.3). Measured: 0.83 of the dev phones against 0.71 for the model's one
     pass, and every phone the one pass finds."""
     one_pass = phone_detector(Settings())
     live = with_models(lambda: create(Settings()))
@@ -78,14 +78,14 @@ def test_the_second_look_finds_more_phones_on_dev_frames(evalset: Path) -> None:
             found["one pass"] += phone_found(plain, truth)
             found["second look"] += phone_found(looked, truth)
     assert found["second look"] >= found["one pass"] + 20, found
-    assert found["second look"] / total >= 0.76, f"{found} of {total}"
+    assert found["second look"] / total >= 0.8, f"{found} of {total}"
     # The mirrored pass ran only on frames with an unsure box CenterNet left unconfirmed.
     assert 0 < live.phones.second_looks < len(rows) / 3, live.phones.second_looks
 
 
 def test_an_unsure_box_stands_only_where_a_second_opinion_sees_a_phone(evalset: Path) -> None:
     """On the dev frames, each box under the threshold overlaps a phone of CenterNet (for boxes
-    from 0.15) or of the mirrored pass (from 0.3); seeing nothing, neither adds anything."""
+    from 0.1) or of the mirrored pass (from 0.3); seeing nothing, neither adds anything."""
     settings = Settings()
     live = with_models(lambda: create(settings))
     assert isinstance(live, WithPhones) and isinstance(live.phones, SecondLook)
