@@ -28,6 +28,14 @@ class Item:
     boxes: np.ndarray  # [K, 4] x1 y1 x2 y2 in the file's pixels
 
 
+def read(path: Path) -> np.ndarray:
+    """A BGR image, or ``ValueError`` naming the file."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError(f"{path}: unreadable")
+    return image
+
+
 def read_items(images: Path, labels: Path, names: list[str]) -> list[Item]:
     """The exported images (640x640) and their phone boxes."""
     items = []
@@ -154,9 +162,7 @@ def sample(
     """One augmented training sample: a SIZE x SIZE BGR uint8 canvas (frame at the top-left, the
     rest filled with 114, as the detector letterboxes) and its phone boxes in canvas pixels.
     ``zoom_out_share`` of the samples show the photo smaller than the frame (smaller phones)."""
-    image = cv2.imread(str(item.image), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"{item.image}: unreadable")
+    image = read(item.image)
     boxes = item.boxes.copy()
     if backgrounds and len(boxes) and rng.random() < paste_share:
         image, boxes = _paste(image, boxes, rng.choice(backgrounds), rng)

@@ -14,19 +14,13 @@ import numpy as np
 import torch
 
 from training.phone import loss, model
+from training.phone.data import read
 from training.phone.labels import yolo_boxes, yolo_rows
 
 EVALSET = Path(
     os.environ.get("PROCTOR_EVALSET", Path(__file__).resolve().parents[3] / "shared" / "evalset")
 )
 THRESHOLDS = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
-
-
-def read(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"{path}: unreadable")
-    return image
 
 
 def letterbox(image: np.ndarray) -> tuple[np.ndarray, float]:

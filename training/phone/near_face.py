@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from proctor.vision.detectors.faces import EAR_L, EAR_R, FaceBox, FaceDetector
-from training.phone.data import Item
+from training.phone.data import Item, read
 
 ACROSS = 0.6  # a phone's centre within this share of the face's size of an ear, sideways
 ALONG = 0.7  # ... and up or down
@@ -40,9 +39,6 @@ def beside_face(items: Sequence[Item], detector: FaceDetector | None = None) -> 
     for item in items:
         if not len(item.boxes):
             continue
-        image = cv2.imread(str(item.image), cv2.IMREAD_COLOR)
-        if image is None:
-            raise ValueError(f"cannot read {item.image}")
-        if phone_beside_face(item.boxes, detector.detect(image)):
+        if phone_beside_face(item.boxes, detector.detect(read(item.image))):
             found.append(item)
     return found

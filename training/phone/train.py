@@ -104,9 +104,10 @@ def train(a: argparse.Namespace) -> None:
         extra_names = extra.training_images(extra.read_manifest())
         extra_items = data.read_items(extra_root / "images", extra_root / "labels", extra_names)
         negatives += [i.image for i in extra_items if not len(i.boxes)]
+    # Phones at the ear or the cheek, the ones most often missed, seen more often (each image
+    # looked at once, before the further data is repeated).
+    near = near_face.beside_face(items + extra_items) if a.near_face_repeat > 1 else []
     items += extra_items * a.extra_repeat
-    # Phones at the ear or the cheek, the ones most often missed, seen more often.
-    near = near_face.beside_face(items) if a.near_face_repeat > 1 else []
     items += near * (a.near_face_repeat - 1)
     print(
         f"{len(names)} phone images, {len(negatives)} phone-free images, "
